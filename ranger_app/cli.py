@@ -1,0 +1,183 @@
+"""The `ranger-app` command (design section 8): the window, or a headless sub-command.
+
+Exit codes: 0 done; 2 usage error; 3 bad input (one line on stderr, nothing written);
+4 refused by trust or policy. Messages follow `--lang`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ranger_app import __version__
+from ranger_app.domain.errors import RangerError
+from ranger_app.i18n import LANGUAGES, _, set_language
+from ranger_app.i18n.messages import describe
+from ranger_app import paths
+from ranger_app.settings import Settings
+
+EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 2, 3, 4
+
+
+def _open(args: argparse.Namespace, create: bool = False):  # type: ignore[no-untyped-def]
+    from ranger_app.store.db import Database
+
+    return Database.open(args.db, create=create)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from ranger_app.store.setup import StationSetup, init_station
+
+    db = _open(args, create=True)
+    inst = init_station(db, StationSetup(
+        station_code=args.station or "HQ", station_name=args.name or args.station or "HQ",
+        person_name=args.user, language=args.lang or "en", country=args.country, hq=args.hq))
+    print(_("Database {path} set up for station {code}; device {device}.").format(
+        path=args.db, code=args.station or "HQ", device=inst.device))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ranger_app.demo import generate
+
+    db = _open(args, create=True)
+    summary = generate(db, scale=args.scale, seed=args.seed,
+                       progress=_print_progress if sys.stderr.isatty() else None)
+    print(json.dumps(summary, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _print_progress(done: int, total: int) -> None:
+    print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+    if done >= total:
+        print(file=sys.stderr)
+
+
+def cmd_import_gpx(args: argparse.Namespace) -> int:
+    from ranger_app.io.gpx_import import import_gpx_file
+
+    db = _open(args)
+    result = import_gpx_file(db, Path(args.file), patrol_uuid=args.patrol)
+    print(_("Patrol {uuid}: {points} points, {km} km").format(
+        uuid=result.patrol_uuid, points=result.points, km=f"{result.km:.2f}"))
+    return EXIT_OK
+
+
+def cmd_export_gpx(args: argparse.Namespace) -> int:
+    from ranger_app.io.gpx import write_gpx
+    from ranger_app.store.patrols import load_patrol
+
+    db = _open(args)
+    patrol = load_patrol(db, args.patrol_uuid)
+    out = Path(args.out)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(write_gpx(patrol, lang=args.lang or "en"))
+    tmp.replace(out)
+    print(_("Wrote {path}").format(path=out))
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from ranger_app.store.queries import record_counts
+
+    db = _open(args)
+    counts = record_counts(db)
+    if args.json:
+        print(json.dumps(counts, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        for name, n in sorted(counts["records"].items()):
+            print(f"{name:20} {n}")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from ranger_app.store.audit import verify
+
+    db = _open(args)
+    report = verify(db)
+    if report.ok:
+        print(_("All {chains} chains verify: {changes} changes, {rows} records.").format(
+            chains=report.chains, changes=report.changes, rows=report.rows))
+        return EXIT_OK
+    b = report.first_break
+    assert b is not None
+    print(_("Audit break ({kind}) at device {device}, epoch {epoch}, change {seq}: "
+            "{entity} {uuid}").format(kind=b.kind, device=b.device, epoch=b.epoch, seq=b.seq,
+                                      entity=b.entity, uuid=b.entity_uuid), file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ranger-app", description=_("Ranger Field Log"))
+    p.add_argument("--version", action="version", version=__version__)
+    p.add_argument("--db", type=Path, default=None, help=_("database file"))
+    p.add_argument("--lang", choices=sorted(LANGUAGES), default=None, help=_("language"))
+    p.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("init", help=_("set up a new database for a station"))
+    c.add_argument("--station", help=_("station code"))
+    c.add_argument("--name", help=_("station name"))
+    c.add_argument("--user", default="Administrator", help=_("your name"))
+    c.add_argument("--country", choices=["RU", "CN"], default="RU")
+    c.add_argument("--hq", action="store_true", help=_("headquarters installation"))
+    c.set_defaults(func=cmd_init)
+
+    c = sub.add_parser("demo", help=_("fill the database with demo data"))
+    c.add_argument("--scale", choices=["small", "season", "large"], default="season")
+    c.add_argument("--seed", type=int, default=1)
+    c.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser("import-gpx", help=_("add a GPS track"))
+    c.add_argument("file")
+    c.add_argument("--patrol", help=_("patrol id (a new draft patrol without it)"))
+    c.set_defaults(func=cmd_import_gpx)
+
+    c = sub.add_parser("export-gpx", help=_("write a patrol as GPX 1.1"))
+    c.add_argument("patrol_uuid")
+    c.add_argument("out")
+    c.set_defaults(func=cmd_export_gpx)
+
+    c = sub.add_parser("stats", help=_("counts per record type"))
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_stats)
+
+    c = sub.add_parser("audit", help=_("verify the change log"))
+    audit_sub = c.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    v = audit_sub.add_parser("verify", help=_("walk every chain; name the first break"))
+    v.set_defaults(func=cmd_audit)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    settings = Settings.load()
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang", choices=sorted(LANGUAGES), default=None)
+    known, _rest = pre.parse_known_args(argv)
+    set_language(known.lang or settings.language or "en")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _run_gui(args, settings)
+    if args.db is None:
+        args.db = Path(settings.database) if settings.database else paths.default_database()
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except RangerError as err:
+        print(describe(err), file=sys.stderr)
+        return err.exit_code
+
+
+def _run_gui(args: argparse.Namespace, settings: Settings) -> int:
+    from ranger_app.ui.app import run
+
+    return run(db_path=args.db, lang=args.lang, settings=settings, self_test=args.self_test)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

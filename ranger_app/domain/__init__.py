@@ -1,0 +1,1 @@
+"""Pure Python: record values, vocabularies, validation errors and geometry. No I/O frameworks."""

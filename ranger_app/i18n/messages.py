@@ -1,0 +1,76 @@
+"""Every typed error as one sentence in the user's language: what is wrong, what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ranger_app.domain import errors as e
+from ranger_app.i18n import _
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f}"
+
+
+_DESCRIBE: dict[type, Callable[..., str]] = {
+    e.FileTooLarge: lambda x: _(
+        "The file {path} is {size} MB, more than the limit of {limit} MB. "
+        "Split it on the GPS device or raise the limit in the settings."
+    ).format(path=x.path, size=_mb(x.size), limit=_mb(x.limit)),
+    e.MalformedFile: lambda x: _(
+        "The file {path} is not a readable {kind} file ({detail}). "
+        "Export it again from the device and retry."
+    ).format(path=x.path, kind=x.kind.upper(), detail=x.detail),
+    e.NoTrackPoints: lambda x: _(
+        "The file {path} holds no track points and no waypoints. "
+        "Check that the right file was chosen."
+    ).format(path=x.path),
+    e.CoordinateOutOfRange: lambda x: _(
+        "The position {lat}, {lon} is impossible: latitude must be between -90 and 90, "
+        "longitude between -180 and 180."
+    ).format(lat=x.lat, lon=x.lon),
+    e.EndBeforeStart: lambda x: _(
+        "The end ({end}) is before the start ({start}). Correct the times."
+    ).format(start=x.start, end=x.end),
+    e.TimeInFuture: lambda x: _(
+        "The time {value} is in the future. Check the date and the laptop's clock."
+    ).format(value=x.value),
+    e.NotAnImage: lambda x: _(
+        "The file {path} is not a photo this program can read (JPEG, PNG or TIFF)."
+    ).format(path=x.path),
+    e.ImageTooLarge: lambda x: _(
+        "The image {path} has {pixels} million pixels, more than the limit of {limit} "
+        "million. It may be damaged or malicious; it was not added."
+    ).format(path=x.path, pixels=x.pixels // 1_000_000, limit=x.limit // 1_000_000),
+    e.MissingValue: lambda x: _("A required value is missing: {field}.").format(field=x.field),
+    e.InvalidValue: lambda x: _("The value “{value}” is not valid for {field}.").format(
+        value=x.value, field=x.field),
+    e.UnknownCode: lambda x: _("Unknown code {code} in the list {vocabulary}.").format(
+        code=x.code, vocabulary=x.vocabulary),
+    e.RecordNotFound: lambda x: _("No {entity} with the id {uuid} exists.").format(
+        entity=x.entity, uuid=x.uuid),
+    e.DatabaseTooNew: lambda x: _(
+        "The database {path} was written by a newer version of Ranger Field Log "
+        "(schema {found}; this version knows {supported}). Install the newer version; "
+        "the database was not changed."
+    ).format(path=x.path, found=x.found, supported=x.supported),
+    e.NotADatabase: lambda x: _("The file {path} is not a Ranger Field Log database.").format(
+        path=x.path),
+    e.DatabaseNotInitialised: lambda x: _(
+        "The database {path} has not been set up yet. Run “ranger-app init” or start the "
+        "program and follow the first-run steps."
+    ).format(path=x.path),
+    e.AlreadyInitialised: lambda x: _(
+        "The database {path} is already set up for a station.").format(path=x.path),
+    e.RecordLocked: lambda x: _(
+        "This {entity} is {status} and locked; changes need an amendment.").format(
+        entity=x.entity, status=x.status),
+}
+
+
+def describe(error: BaseException) -> str:
+    """A translated sentence for a known error; a generic one otherwise."""
+    for cls in type(error).__mro__:
+        if cls in _DESCRIBE:
+            return _DESCRIBE[cls](error)
+    return _("Something went wrong: {detail}").format(detail=str(error))

@@ -1,0 +1,1 @@
+"""Services that read and write files: GPX, photos, open-format exports."""

@@ -1,0 +1,262 @@
+"""Loading and saving a whole patrol (legs, members, tracks, observations, photos) at once.
+
+`save_patrol` diffs the edited value against the rows: new items are inserted, changed ones
+updated, removed ones tombstoned; the change log records each. One transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ranger_app.domain.errors import RecordLocked, RecordNotFound
+from ranger_app.domain.ids import new_id
+from ranger_app.domain.records import (
+    LegValue,
+    MemberValue,
+    ObservationValue,
+    PatrolValue,
+    PhotoValue,
+    TrackValue,
+)
+from ranger_app.domain.track import TrackStats, unpack_points
+from ranger_app.domain.validation import validate_patrol
+from ranger_app.store.db import Database
+from ranger_app.store.models import (
+    Attachment,
+    LegMember,
+    Observation,
+    Patrol,
+    PatrolLeg,
+    Person,
+    Synced,
+    Track,
+)
+
+LOCKED_STATUSES = frozenset({"APPROVED"})
+M = TypeVar("M", bound=Synced)
+
+
+def _live(session: Session, model: type[M], *where: object) -> list[M]:
+    return list(
+        session.scalars(select(model).where(*where, model.deleted.is_(False)))  # type: ignore[attr-defined]
+    )
+
+
+def _photo_value(a: Attachment) -> PhotoValue:
+    return PhotoValue(
+        sha256=a.sha256, filename=a.filename, mime=a.mime, size=a.size, taken_at=a.taken_at,
+        lat=a.lat, lon=a.lon, width=a.width, height=a.height, caption=a.caption, kind=a.kind,
+        uuid=a.uuid,
+    )
+
+
+def load_patrol(db: Database, uuid: str) -> PatrolValue:
+    with db.session() as s:
+        p = s.get(Patrol, uuid)
+        if p is None or p.deleted:
+            raise RecordNotFound("patrol", uuid)
+        legs = sorted(_live(s, PatrolLeg, PatrolLeg.patrol_uuid == uuid), key=lambda x: x.ordinal)
+        members: dict[str, list[MemberValue]] = {}
+        if legs:
+            for m in _live(s, LegMember, LegMember.leg_uuid.in_([leg.uuid for leg in legs])):
+                members.setdefault(m.leg_uuid, []).append(
+                    MemberValue(m.person_uuid, m.is_leader, m.uuid))
+        obs = _live(s, Observation, Observation.patrol_uuid == uuid)
+        obs.sort(key=lambda o: (o.observed_at is None, o.observed_at, o.uuid))
+        atts = _live(s, Attachment, Attachment.owner_uuid.in_([uuid] + [o.uuid for o in obs]))
+        photos: dict[str, list[PhotoValue]] = {}
+        for a in sorted(atts, key=lambda a: a.uuid):
+            photos.setdefault(a.owner_uuid, []).append(_photo_value(a))
+        ordinal_of = {leg.uuid: leg.ordinal for leg in legs}
+        tracks = [
+            TrackValue(
+                points=t.points,
+                stats=TrackStats(t.point_count, t.length_m, t.duration_s, t.moving_s,
+                                 t.flagged_count, t.start_at, t.end_at),
+                name=t.name, leg_uuid=t.leg_uuid, leg_ordinal=ordinal_of.get(t.leg_uuid or ""),
+                source_sha256=t.source_sha256, uuid=t.uuid,
+            )
+            for t in sorted(_live(s, Track, Track.patrol_uuid == uuid),
+                            key=lambda t: (t.start_at is None, t.start_at, t.uuid))
+        ]
+        return PatrolValue(
+            station_uuid=p.station_uuid, number=p.number, patrol_type=p.patrol_type,
+            mandate=p.mandate, armed=p.armed, start_at=p.start_at, end_at=p.end_at, tz=p.tz,
+            notes=p.notes, notes_lang=p.notes_lang, status=p.status,
+            legs=[
+                LegValue(leg.transport, leg.start_at, leg.end_at, members.get(leg.uuid, []),
+                         leg.ordinal, leg.uuid)
+                for leg in legs
+            ],
+            observations=[
+                ObservationValue(
+                    category=o.category, observed_at=o.observed_at, lat=o.lat, lon=o.lon,
+                    ele=o.ele, attributes=json.loads(o.attributes or "{}"), count=o.count,
+                    observer_uuid=o.observer_uuid, notes=o.notes, notes_lang=o.notes_lang,
+                    source=o.source, waypoint_name=o.waypoint_name, leg_uuid=o.leg_uuid,
+                    photos=photos.get(o.uuid, []), uuid=o.uuid,
+                )
+                for o in obs
+            ],
+            tracks=tracks,
+            attachments=photos.get(uuid, []),
+            uuid=p.uuid,
+            rev=p.rev,
+        )
+
+
+def _assign(row: object, values: dict[str, object]) -> None:
+    """Set only what differs, so an unchanged row writes no change."""
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+
+
+def _sync_children(session: Session, existing: Iterable[M], wanted_ids: set[str]) -> dict[str, M]:
+    """Tombstone rows no longer wanted; return the live ones by id."""
+    live = {}
+    for row in existing:
+        if row.uuid in wanted_ids:
+            live[row.uuid] = row
+        else:
+            row.deleted = True
+    return live
+
+
+def _save_attachments(session: Session, owner_entity: str, owner_uuid: str,
+                      photos: list[PhotoValue]) -> None:
+    existing = _live(session, Attachment, Attachment.owner_uuid == owner_uuid)
+    live = _sync_children(session, existing, {p.uuid for p in photos if p.uuid})
+    for photo in photos:
+        values = dict(
+            sha256=photo.sha256, kind=photo.kind, owner_entity=owner_entity,
+            owner_uuid=owner_uuid, filename=photo.filename, mime=photo.mime, size=photo.size,
+            taken_at=photo.taken_at, lat=photo.lat, lon=photo.lon, width=photo.width,
+            height=photo.height, caption=photo.caption,
+        )
+        row = live.get(photo.uuid or "")
+        if row is None:
+            row = Attachment(uuid=new_id(), **values)
+            session.add(row)
+            photo.uuid = row.uuid
+        else:
+            _assign(row, values)
+
+
+def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> PatrolValue:
+    """Validate and write the whole patrol; fills in the ids of new parts and returns it."""
+    validate_patrol(patrol)
+    with db.writer(user) as s, s.no_autoflush:  # one flush at the end: one change per row
+        row = s.get(Patrol, patrol.uuid) if patrol.uuid else None
+        if row is not None and row.status in LOCKED_STATUSES and patrol.status == row.status:
+            raise RecordLocked("patrol", row.uuid, row.status)
+        if row is None:
+            row = Patrol(uuid=patrol.uuid or new_id())
+            s.add(row)
+        leader = _leader_name(s, patrol)
+        _assign(row, dict(
+            station_uuid=patrol.station_uuid, number=patrol.number,
+            patrol_type=patrol.patrol_type, mandate=patrol.mandate, armed=patrol.armed,
+            start_at=patrol.start_at, end_at=patrol.end_at, tz=patrol.tz, notes=patrol.notes,
+            notes_lang=patrol.notes_lang, status=patrol.status,
+            distance_m=sum(t.stats.length_m for t in patrol.tracks),
+            observation_count=len(patrol.observations), leader_name=leader,
+        ))
+        s.flush()
+        patrol.uuid = row.uuid
+
+        legs_live = _sync_children(
+            s, _live(s, PatrolLeg, PatrolLeg.patrol_uuid == row.uuid),
+            {leg.uuid for leg in patrol.legs if leg.uuid})
+        leg_id_by_ordinal: dict[int, str] = {}
+        for i, leg in enumerate(patrol.legs, start=1):
+            leg.ordinal = i
+            leg_row = legs_live.get(leg.uuid or "")
+            values = dict(patrol_uuid=row.uuid, ordinal=i, transport=leg.transport,
+                          start_at=leg.start_at, end_at=leg.end_at)
+            if leg_row is None:
+                leg_row = PatrolLeg(uuid=new_id(), **values)
+                s.add(leg_row)
+                leg.uuid = leg_row.uuid
+            else:
+                _assign(leg_row, values)
+            leg_id_by_ordinal[i] = leg_row.uuid
+            s.flush()
+            members_live = _sync_children(
+                s, _live(s, LegMember, LegMember.leg_uuid == leg_row.uuid),
+                {m.uuid for m in leg.members if m.uuid})
+            for member in leg.members:
+                mvalues = dict(leg_uuid=leg_row.uuid, person_uuid=member.person_uuid,
+                               is_leader=member.is_leader)
+                mrow = members_live.get(member.uuid or "")
+                if mrow is None:
+                    mrow = LegMember(uuid=new_id(), **mvalues)
+                    s.add(mrow)
+                    member.uuid = mrow.uuid
+                else:
+                    _assign(mrow, mvalues)
+
+        s.flush()
+        tracks_live = _sync_children(
+            s, _live(s, Track, Track.patrol_uuid == row.uuid),
+            {t.uuid for t in patrol.tracks if t.uuid})
+        for track in patrol.tracks:
+            if track.leg_ordinal is not None and track.leg_ordinal in leg_id_by_ordinal:
+                track.leg_uuid = leg_id_by_ordinal[track.leg_ordinal]
+            st = track.stats
+            tvalues = dict(
+                patrol_uuid=row.uuid, leg_uuid=track.leg_uuid, name=track.name,
+                points=track.points, point_count=st.points, flagged_count=st.flagged,
+                length_m=st.length_m, duration_s=st.duration_s, moving_s=st.moving_s,
+                start_at=st.start, end_at=st.end, source_sha256=track.source_sha256,
+            )
+            trow = tracks_live.get(track.uuid or "")
+            if trow is None:
+                trow = Track(uuid=new_id(), **tvalues)
+                s.add(trow)
+                track.uuid = trow.uuid
+            else:
+                _assign(trow, tvalues)
+
+        obs_live = _sync_children(
+            s, _live(s, Observation, Observation.patrol_uuid == row.uuid),
+            {o.uuid for o in patrol.observations if o.uuid})
+        for obs in patrol.observations:
+            ovalues = dict(
+                patrol_uuid=row.uuid, leg_uuid=obs.leg_uuid, observed_at=obs.observed_at,
+                lat=obs.lat, lon=obs.lon, ele=obs.ele, category=obs.category,
+                attributes=json.dumps(obs.attributes, sort_keys=True, ensure_ascii=False),
+                count=obs.count, observer_uuid=obs.observer_uuid, notes=obs.notes,
+                notes_lang=obs.notes_lang, source=obs.source, waypoint_name=obs.waypoint_name,
+            )
+            orow = obs_live.get(obs.uuid or "")
+            if orow is None:
+                orow = Observation(uuid=new_id(), **ovalues)
+                s.add(orow)
+                obs.uuid = orow.uuid
+            else:
+                _assign(orow, ovalues)
+            s.flush()
+            _save_attachments(s, "observation", orow.uuid, obs.photos)
+        _save_attachments(s, "patrol", row.uuid, patrol.attachments)
+        s.flush()
+        patrol.rev = row.rev
+    return patrol
+
+
+def _leader_name(session: Session, patrol: PatrolValue) -> str:
+    for leg in patrol.legs:
+        for m in leg.members:
+            if m.is_leader:
+                person = session.get(Person, m.person_uuid)
+                return person.name if person else ""
+    return ""
+
+
+def track_points(value: TrackValue) -> list:
+    return unpack_points(value.points)
