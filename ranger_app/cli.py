@@ -12,11 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ranger_app import __version__
-from ranger_app.domain.errors import RangerError
+from ranger_app import __version__, paths
+from ranger_app.domain.errors import FileUnreadable, RangerError
 from ranger_app.i18n import LANGUAGES, _, set_language
 from ranger_app.i18n.messages import describe
-from ranger_app import paths
 from ranger_app.settings import Settings
 
 EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 2, 3, 4
@@ -171,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RangerError as err:
         print(describe(err), file=sys.stderr)
         return err.exit_code
+    except OSError as err:  # a missing file, a pulled USB stick, a full disk
+        unreadable = FileUnreadable(str(err.filename or ""), err.strerror or str(err))
+        print(describe(unreadable), file=sys.stderr)
+        return unreadable.exit_code
 
 
 def _run_gui(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,13 +6,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from ranger_app.i18n import set_language  # noqa: E402
-from ranger_app.store.db import Database  # noqa: E402
-from ranger_app.store.setup import StationSetup, init_station  # noqa: E402
+from ranger_app.i18n import set_language
+from ranger_app.store.db import Database
+from ranger_app.store.setup import StationSetup, init_station
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

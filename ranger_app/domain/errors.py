@@ -43,6 +43,12 @@ class MalformedFile(BadInput):
 
 
 @dataclass
+class FileUnreadable(BadInput):
+    path: str
+    detail: str
+
+
+@dataclass
 class NoTrackPoints(BadInput):
     path: str
 

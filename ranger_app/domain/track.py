@@ -11,6 +11,7 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from ranger_app.domain.geo import haversine_m
 
@@ -120,7 +121,7 @@ def track_stats(points: Sequence[TrackPoint]) -> TrackStats:
     length = 0.0
     moving = 0.0
     any_time = False
-    for a, b in zip(good, good[1:], strict=False):
+    for a, b in pairwise(good):
         d = haversine_m(a.lat, a.lon, b.lat, b.lon)
         length += d
         if a.time and b.time:

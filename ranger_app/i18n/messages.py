@@ -21,6 +21,10 @@ _DESCRIBE: dict[type, Callable[..., str]] = {
         "The file {path} is not a readable {kind} file ({detail}). "
         "Export it again from the device and retry."
     ).format(path=x.path, kind=x.kind.upper(), detail=x.detail),
+    e.FileUnreadable: lambda x: _(
+        "The file {path} cannot be read ({detail}). Check that it exists and that the USB "
+        "stick is still plugged in."
+    ).format(path=x.path, detail=x.detail),
     e.NoTrackPoints: lambda x: _(
         "The file {path} holds no track points and no waypoints. "
         "Check that the right file was chosen."

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1 << 20
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class BadDigest(ValueError):
+    """A name that is not a SHA-256 would let a crafted bundle escape the media folder."""
+
+
+def check_digest(sha256: str) -> str:
+    if not _SHA256.fullmatch(sha256):
+        raise BadDigest(sha256)
+    return sha256
 
 
 class MediaStore:
@@ -20,6 +32,7 @@ class MediaStore:
         self.root = root
 
     def path_for(self, sha256: str) -> Path:
+        check_digest(sha256)
         return self.root / "sha256" / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:
@@ -54,7 +67,9 @@ class MediaStore:
                 os.unlink(tmp_name)
             else:
                 final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(tmp_name, 0o644)
                 os.replace(tmp_name, final)
+                _fsync_dir(final.parent)  # the rename itself must survive a power cut
             return sha, size
         except BaseException:
             if os.path.exists(tmp_name):
@@ -65,4 +80,15 @@ class MediaStore:
         return self.path_for(sha256).read_bytes()
 
     def thumbnail_path(self, sha256: str, size: int) -> Path:
+        check_digest(sha256)
         return self.root / "thumbs" / str(size) / sha256[:2] / f"{sha256}.jpg"
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

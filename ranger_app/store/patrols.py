@@ -141,7 +141,7 @@ def _save_attachments(session: Session, owner_entity: str, owner_uuid: str,
         )
         row = live.get(photo.uuid or "")
         if row is None:
-            row = Attachment(uuid=new_id(), **values)
+            row = Attachment(uuid=photo.uuid or new_id(), **values)
             session.add(row)
             photo.uuid = row.uuid
         else:
@@ -180,7 +180,7 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
             values = dict(patrol_uuid=row.uuid, ordinal=i, transport=leg.transport,
                           start_at=leg.start_at, end_at=leg.end_at)
             if leg_row is None:
-                leg_row = PatrolLeg(uuid=new_id(), **values)
+                leg_row = PatrolLeg(uuid=leg.uuid or new_id(), **values)
                 s.add(leg_row)
                 leg.uuid = leg_row.uuid
             else:
@@ -195,7 +195,7 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
                                is_leader=member.is_leader)
                 mrow = members_live.get(member.uuid or "")
                 if mrow is None:
-                    mrow = LegMember(uuid=new_id(), **mvalues)
+                    mrow = LegMember(uuid=member.uuid or new_id(), **mvalues)
                     s.add(mrow)
                     member.uuid = mrow.uuid
                 else:
@@ -217,7 +217,7 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
             )
             trow = tracks_live.get(track.uuid or "")
             if trow is None:
-                trow = Track(uuid=new_id(), **tvalues)
+                trow = Track(uuid=track.uuid or new_id(), **tvalues)
                 s.add(trow)
                 track.uuid = trow.uuid
             else:
@@ -236,7 +236,7 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
             )
             orow = obs_live.get(obs.uuid or "")
             if orow is None:
-                orow = Observation(uuid=new_id(), **ovalues)
+                orow = Observation(uuid=obs.uuid or new_id(), **ovalues)
                 s.add(orow)
                 obs.uuid = orow.uuid
             else:

@@ -126,7 +126,7 @@ def record_counts(db: Database) -> dict[str, Any]:
             ) or 0)
         status = dict(s.execute(
             select(Patrol.status, func.count()).where(Patrol.deleted.is_(False))
-            .group_by(Patrol.status)).tuples().all())
+            .group_by(Patrol.status)).all())
         track_points = s.scalar(select(func.coalesce(func.sum(
             SYNCED_MODELS["track"].point_count), 0)))  # type: ignore[attr-defined]
         return {
@@ -135,3 +135,101 @@ def record_counts(db: Database) -> dict[str, Any]:
             "track_points": int(track_points or 0),
             "changes": int(s.scalar(select(func.count()).select_from(Change)) or 0),
         }
+
+
+class PatrolListSource:
+    """The patrol list's data, page by page; keeps one read session per call."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def count(self, f: PatrolFilter) -> int:
+        with self.db.session() as s:
+            return count_patrols(s, f)
+
+    def page(self, f: PatrolFilter, sort: str, descending: bool, *,
+             after: PageCursor | None = None, offset: int = 0,
+             limit: int = PAGE_SIZE) -> list[tuple[PatrolRow, PageCursor]]:
+        with self.db.session() as s:
+            return page_patrols(s, f, sort, descending, after=after, offset=offset, limit=limit)
+
+
+@dataclass(frozen=True)
+class FireRow:
+    uuid: str
+    number: str
+    detected_at: Any
+    tz: str
+    fire_type: str
+    fire_status: str
+    area_total_ha: float | None
+    locality: str
+
+
+@dataclass(frozen=True)
+class FeedingSiteRow:
+    uuid: str
+    code: str
+    name: str
+    site_type: str
+    condition: str
+    visits: int
+    kg_total: float
+
+
+@dataclass(frozen=True)
+class ServiceVisitRow:
+    uuid: str
+    location_code: str
+    camera_serial: str
+    visited_at: Any
+    tz: str
+    visit_type: str
+    arrival_status: str
+    image_count: int | None
+
+
+def fire_rows(db: Database, limit: int = 5000) -> list[FireRow]:
+    from ranger_app.store.models import FireReport as F
+
+    with db.session() as s:
+        q = (select(F).where(F.deleted.is_(False))
+             .order_by(F.detected_at.desc(), F.uuid).limit(limit))
+        return [FireRow(f.uuid, f.number, f.detected_at, f.tz, f.fire_type, f.fire_status,
+                        f.area_total_ha, f.locality) for f in s.scalars(q)]
+
+
+def feeding_site_rows(db: Database) -> list[FeedingSiteRow]:
+    from ranger_app.store.models import FeedingSite, FeedingVisit, FeedItem
+
+    with db.session() as s:
+        visits = dict(s.execute(
+            select(FeedingVisit.site_uuid, func.count()).where(FeedingVisit.deleted.is_(False))
+            .group_by(FeedingVisit.site_uuid)).all())
+        kg = dict(s.execute(
+            select(FeedingVisit.site_uuid, func.sum(FeedItem.kg))
+            .join(FeedItem, FeedItem.visit_uuid == FeedingVisit.uuid)
+            .where(FeedItem.deleted.is_(False), FeedingVisit.deleted.is_(False))
+            .group_by(FeedingVisit.site_uuid)).all())
+        return [
+            FeedingSiteRow(r.uuid, r.code, r.name, r.site_type, r.condition,
+                           int(visits.get(r.uuid, 0)), float(kg.get(r.uuid) or 0.0))
+            for r in s.scalars(select(FeedingSite).where(FeedingSite.deleted.is_(False))
+                               .order_by(FeedingSite.code))
+        ]
+
+
+def service_visit_rows(db: Database, limit: int = 5000) -> list[ServiceVisitRow]:
+    from ranger_app.store.models import Camera, CameraLocation, ServiceVisit
+
+    with db.session() as s:
+        q = (select(ServiceVisit, CameraLocation.code, Camera.serial)
+             .join(CameraLocation, CameraLocation.uuid == ServiceVisit.location_uuid)
+             .outerjoin(Camera, Camera.uuid == ServiceVisit.camera_uuid)
+             .where(ServiceVisit.deleted.is_(False))
+             .order_by(ServiceVisit.visited_at.desc()).limit(limit))
+        return [
+            ServiceVisitRow(v.uuid, code, serial or "", v.visited_at, v.tz, v.visit_type,
+                            v.arrival_status, v.image_count)
+            for v, code, serial in s.execute(q).all()
+        ]

@@ -1,0 +1,185 @@
+"""Stations, people and accounts: the reference data every other demo record points at.
+
+On a fresh database this also makes the installation: identity, and meta naming the first
+cordon and its senior ranger. On an initialised one it reuses the installation's station as
+the first cordon and leaves meta alone; rows that already exist (a second demo run) are reused
+by code, name or login instead of duplicated.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ranger_app.demo.places import (
+    HQ_CODE,
+    HQ_NAME,
+    STATION_SPECS,
+    StationSpec,
+    login_for,
+    person_names,
+)
+from ranger_app.demo.sink import RowSink
+from ranger_app.domain.ids import new_id
+from ranger_app.store.db import Database
+from ranger_app.store.models import Person, Station, UserAccount
+
+RANGERS_PER_STATION = 6
+INSPECTORS = 2
+SENIOR_ROLES = "RANGER|ADMIN"
+RANGER_ROLES = "RANGER"
+INSPECTOR_ROLES = ("INSPECTOR", "INSPECTOR|HQ_ANALYST|ADMIN")
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    uuid: str
+    code: str
+    name: str
+    tz: str
+    lat: float
+    lon: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    uuid: str
+    name: str
+    station_uuid: str | None
+    roles: str
+
+
+@dataclass(frozen=True)
+class World:
+    """Who and where: the two cordons (installation's first), their rangers, the inspectors."""
+
+    stations: tuple[StationInfo, ...]
+    hq_uuid: str
+    rangers: dict[str, tuple[PersonInfo, ...]]  # station uuid -> rangers, senior first
+    inspectors: tuple[PersonInfo, ...]
+    user: str  # the person the change log names as author
+    fresh: bool  # the demo set this installation up
+
+    def senior(self, station: StationInfo) -> PersonInfo:
+        return self.rangers[station.uuid][0]
+
+
+@dataclass
+class _Existing:
+    stations: dict[str, Station]
+    people: dict[tuple[str | None, str], str]
+    logins: set[str]
+
+
+def _existing(db: Database) -> _Existing:
+    with db.session() as s:
+        stations = {st.code: st for st in s.scalars(select(Station))}
+        people = {(p.station_uuid, p.name): p.uuid
+                  for p in s.scalars(select(Person).where(Person.deleted.is_(False)))}
+        logins = set(s.scalars(select(UserAccount.login)))
+        for st in stations.values():
+            s.expunge(st)
+    return _Existing(stations, people, logins)
+
+
+def _station(sink: RowSink, have: _Existing, code: str, name: str, tz: str,
+             is_hq: bool = False) -> tuple[str, str, str]:
+    """(uuid, name, tz) of the station with `code`, creating it when missing."""
+    found = have.stations.get(code)
+    if found is not None:
+        return found.uuid, found.name, found.tz
+    uuid = new_id()
+    sink.add(Station, {"uuid": uuid, "code": code, "name": name, "country": "RU", "tz": tz,
+                       "is_hq": is_hq})
+    return uuid, name, tz
+
+
+def _person(sink: RowSink, have: _Existing, name: str, station_uuid: str | None,
+            roles: str, account: bool) -> PersonInfo:
+    uuid = have.people.get((station_uuid, name))
+    if uuid is None:
+        uuid = new_id()
+        sink.add(Person, {"uuid": uuid, "name": name, "station_uuid": station_uuid,
+                          "roles": roles, "active": True})
+        have.people[(station_uuid, name)] = uuid
+        if account:
+            login = base = login_for(name)
+            n = 1
+            while login in have.logins:
+                n += 1
+                login = f"{base}{n}"
+            have.logins.add(login)
+            # No password yet: the station admin sets one on first login (no KDF helper here).
+            sink.add(UserAccount, {"login": login, "person_uuid": uuid})
+    return PersonInfo(uuid, name, station_uuid, roles)
+
+
+def build_world(db: Database, rng: random.Random) -> tuple[World, RowSink]:
+    """Decide stations and people; returns the world and a sink holding the new rows."""
+    fresh = not db.is_initialised
+    inst = db.ensure_identity()
+    have = _existing(db)
+    installed = next((st for st in have.stations.values() if st.uuid == inst.station_uuid),
+                     None)
+    sink = RowSink(db, inst.user_uuid or "")
+
+    specs: list[StationSpec] = list(STATION_SPECS)
+    first_code: str | None = None
+    if installed is not None and not installed.is_hq:
+        first_code = installed.code
+        match = next((sp for sp in specs if sp.code == installed.code), None)
+        if match is not None:  # keep the spec order so the installed cordon comes first
+            specs.remove(match)
+            specs.insert(0, match)
+    hq_uuid, _, _ = _station(sink, have, installed.code if installed is not None and
+                             installed.is_hq else HQ_CODE, HQ_NAME, "Asia/Vladivostok",
+                             is_hq=True)
+
+    names = person_names(rng, RANGERS_PER_STATION * len(specs) + INSPECTORS)
+    stations: list[StationInfo] = []
+    rangers: dict[str, tuple[PersonInfo, ...]] = {}
+    for i, spec in enumerate(specs):
+        code = first_code if i == 0 and first_code else spec.code
+        if i > 0 and code == first_code:
+            code = next(sp.code for sp in STATION_SPECS if sp.code != first_code)
+        uuid, name, tz = _station(sink, have, code, spec.name, "Asia/Vladivostok")
+        stations.append(StationInfo(uuid, code, name, tz, spec.lat, spec.lon, spec.radius_m))
+        crew: list[PersonInfo] = []
+        own = names[i * RANGERS_PER_STATION:(i + 1) * RANGERS_PER_STATION]
+        for j, person_name in enumerate(own):
+            if j == 0 and i == 0 and installed is not None and inst.user_uuid:
+                crew.append(_installation_user(db, inst.user_uuid, uuid))
+                continue
+            roles = SENIOR_ROLES if j == 0 else RANGER_ROLES
+            crew.append(_person(sink, have, person_name, uuid, roles, account=j == 0))
+        rangers[uuid] = tuple(crew)
+
+    inspectors = tuple(
+        _person(sink, have, person_name, hq_uuid, INSPECTOR_ROLES[k % len(INSPECTOR_ROLES)],
+                account=True)
+        for k, person_name in enumerate(names[-INSPECTORS:])
+    )
+    user = inst.user_uuid or rangers[stations[0].uuid][0].uuid
+    sink.user = user
+    world = World(tuple(stations), hq_uuid, rangers, inspectors, user, fresh)
+    return world, sink
+
+
+def _installation_user(db: Database, person_uuid: str, station_uuid: str) -> PersonInfo:
+    with db.session() as s:
+        person = s.get(Person, person_uuid)
+        if person is None:
+            return PersonInfo(person_uuid, "", station_uuid, SENIOR_ROLES)
+        return PersonInfo(person.uuid, person.name, person.station_uuid, person.roles)
+
+
+def finish_installation(db: Database, world: World) -> None:
+    """On a database the demo set up, name the first cordon and its senior ranger in meta."""
+    if not world.fresh:
+        return
+    first = world.stations[0]
+    db.set_meta({"station_uuid": first.uuid, "user_uuid": world.senior(first).uuid,
+                 "role": "station", "language": "ru"})

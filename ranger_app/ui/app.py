@@ -1,0 +1,121 @@
+"""Starting the window: language, first run, the database, drafts left by a crash."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from ranger_app import paths
+from ranger_app.domain.errors import RangerError
+from ranger_app.i18n import _
+from ranger_app.i18n.messages import describe
+from ranger_app.i18n.qt import apply_language
+from ranger_app.settings import Settings
+from ranger_app.store.db import Database
+from ranger_app.store.setup import init_station
+from ranger_app.ui import fonts, workers
+from ranger_app.ui.first_run import FirstRunDialog
+from ranger_app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Ranger Field Log")
+        app.setOrganizationName("Land of Big Cats")
+        fonts.install_cjk_fallback()
+    return app
+
+
+def _excepthook(kind: type[BaseException], error: BaseException,
+                tb: TracebackType | None) -> None:
+    """Uncaught errors: into the log file, and a dialog the ranger can photograph."""
+    text = "".join(traceback.format_exception(kind, error, tb))
+    log.error("uncaught: %s", text)
+    box = QMessageBox(QMessageBox.Icon.Critical, _("Unexpected error"),
+                      describe(error) if isinstance(error, RangerError)
+                      else _("Something went wrong. Your saved records are safe."))
+    box.setDetailedText(text)
+    box.exec()
+
+
+def make_demo_database(path: Path) -> Database:
+    """Fill a demo database in a worker, with a progress dialog."""
+    from ranger_app.demo import generate
+
+    db = Database.open(path, create=True)
+    dialog = QProgressDialog(_("Making the demo database…"), "", 0, 100)
+    dialog.setCancelButton(None)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    worker = workers.Worker(lambda progress, cancelled: generate(db, "season",
+                                                                 progress=progress))
+    worker.signals.progress.connect(lambda d, t: dialog.setValue(int(100 * d / max(t, 1))))
+    worker.signals.done.connect(dialog.close)
+    failures: list[BaseException] = []
+    worker.signals.failed.connect(failures.append)
+    workers.start(worker)
+    dialog.exec()
+    workers.wait_for_all()
+    if failures:
+        raise failures[0]
+    return db
+
+
+def open_database(db_path: Path | None, settings: Settings) -> Database | None:
+    """The database to show; runs the first-run dialog when there is none yet."""
+    path = db_path or (Path(settings.database) if settings.database else
+                       paths.default_database())
+    if path.exists():
+        db = Database.open(path)
+        if db.is_initialised:
+            return db
+        db.close()
+    dialog = FirstRunDialog()
+    if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+        return None
+    choice = dialog.choice()
+    settings.language = choice.language
+    if choice.demo:
+        path = path.with_name("demo.db") if db_path is None else path
+        db = make_demo_database(path)
+    else:
+        assert choice.setup is not None
+        db = Database.open(path, create=True)
+        init_station(db, choice.setup)
+    settings.database = str(path)
+    settings.save()
+    return db
+
+
+def run(db_path: Path | None = None, lang: str | None = None,
+        settings: Settings | None = None, self_test: bool = False) -> int:
+    settings = settings or Settings.load()
+    app = application()
+    logging.basicConfig(filename=str(paths.user_data_dir() / "ranger-app.log"),
+                        level=logging.INFO) if paths.user_data_dir().exists() else None
+    apply_language(lang or settings.language or "ru")
+    sys.excepthook = _excepthook
+    try:
+        db = open_database(db_path, settings)
+    except RangerError as err:
+        QMessageBox.critical(None, _("Cannot open the database"), describe(err))
+        return err.exit_code
+    if db is None:
+        return 0
+    window = MainWindow(db, settings)
+    window.show()
+    window.restore_drafts()
+    code = app.exec()
+    workers.wait_for_all()
+    db.close()
+    return code
