@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDateTime, QEvent, Qt
+from PySide6.QtCore import QDateTime, QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QSpinBox, QWidget
 
@@ -75,13 +75,13 @@ def test_log_a_patrol_end_to_end(qtbot, db: Database, tmp_path: Path,  # type: i
     window.show()
     qtbot.mouseClick(window.patrols.new_button, Qt.MouseButton.LeftButton)
     editor: PatrolEditor = window.editors[-1]
-    qtbot.addWidget(editor)
 
     # --- the form ---------------------------------------------------------------------
     qtbot.keyClicks(editor.number, "KED-2025-007")
     editor.patrol_type.setCurrentIndex(editor.patrol_type.findData("ANTI_POACHING_RAID"))
     editor.mandate.setCurrentIndex(editor.mandate.findData("ANTI_POACHING"))
-    qtbot.mouseClick(editor.armed, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(editor.armed, Qt.MouseButton.LeftButton,  # on the tick box itself
+                     pos=QPoint(8, editor.armed.height() // 2))
     editor.start.setDateTime(QDateTime(2025, 2, 10, 10, 0, 0))
     editor.end.setDateTime(QDateTime(2025, 2, 10, 16, 30, 0))
     editor.notes.setFocus()
@@ -145,7 +145,6 @@ def test_log_a_patrol_end_to_end(qtbot, db: Database, tmp_path: Path,  # type: i
     window2.patrols.table.selectRow(0)
     qtbot.mouseClick(window2.patrols.open_button, Qt.MouseButton.LeftButton)
     reopened: PatrolEditor = window2.editors[-1]
-    qtbot.addWidget(reopened)
     p = reopened.patrol
     assert reopened.number.text() == "KED-2025-007"
     assert reopened.patrol_type.code() == "ANTI_POACHING_RAID"

@@ -18,9 +18,9 @@ FEEDING_START = date(SEASON_YEAR - 1, 11, 1)
 FEEDING_END = date(SEASON_YEAR, 3, 31)
 
 
-def local(day: date, hour: float) -> datetime:
+def local(day: date, hour: float, tz: ZoneInfo = TZ) -> datetime:
     """Local wall time on `day` at `hour` (fractional), as aware UTC."""
-    base = datetime(day.year, day.month, day.day, tzinfo=TZ)
+    base = datetime(day.year, day.month, day.day, tzinfo=tz)
     return (base + timedelta(hours=hour)).astimezone(UTC)
 
 
@@ -47,3 +47,9 @@ def air_temp_c(rng: random.Random, day: date) -> float:
     low, high = {11: (-8, 4), 12: (-22, -6), 1: (-28, -10), 2: (-24, -6), 3: (-10, 4),
                  4: (2, 14), 5: (8, 20), 9: (10, 22), 10: (2, 15)}.get(day.month, (14, 28))
     return round(rng.uniform(low, high), 1)
+
+
+def is_fire_season(day: date) -> bool:
+    """Spring grass fires (mid-March to May) and autumn ones (late September to November)."""
+    md = (day.month, day.day)
+    return (3, 15) <= md <= (5, 31) or (9, 25) <= md <= (11, 20)

@@ -22,7 +22,7 @@ PAGE_SIZE = 200
 # Sort keys the patrol list offers: column name -> SQL expression (never NULL, so keyset
 # comparisons work).
 _SORTS: dict[str, Any] = {
-    "start_at": func.coalesce(Patrol.start_at, "0000"),
+    "start_at": Patrol.start_at,  # required by validation, so never NULL; uses the index
     "number": Patrol.number,
     "status": Patrol.status,
     "patrol_type": Patrol.patrol_type,

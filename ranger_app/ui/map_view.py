@@ -10,7 +10,6 @@ small; ground distance on screen is scene distance times cos(latitude).
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -41,35 +40,6 @@ from PySide6.QtWidgets import (
 
 from ranger_app.domain.track import FLAG_TOO_FAST, TrackPoint, pack_points, unpack_latlon
 from ranger_app.i18n import _, babel_locale
-
-# --- PySide6 6.12.0 on CPython 3.11 ------------------------------------------------------
-# Every call of a void C++ method (QPainter.save, QPainterPath.lineTo, QLabel.setText, ...)
-# drops one reference to None, and Signal.emit one to True. After a few thousand calls the
-# interpreter aborts ("Fatal Python error: none_dealloc"). PySide6 6.11.3 and CPython 3.12
-# (immortal None) are unaffected. A map repaints often, so until the project pins a good
-# pair we top the references back up; the probe keeps this inert where the bug is absent.
-
-
-def _pyside_drops_singletons() -> bool:
-    probe = QPointF()
-    before = sys.getrefcount(None)
-    for _i in range(8):
-        probe.setX(0.0)
-    return sys.getrefcount(None) < before
-
-
-_DROPS_SINGLETONS = _pyside_drops_singletons()
-_SINGLETON_BANK: list[object] = []
-
-
-def _shield_singletons() -> None:
-    """Hold spare references to None/True/False so PySide's lost ones cannot free them."""
-    if not _DROPS_SINGLETONS:
-        return
-    for obj in (None, True, False):
-        if sys.getrefcount(obj) < 50_000:
-            _SINGLETON_BANK.extend([obj] * 200_000)
-
 
 # --- projection ---------------------------------------------------------------------------
 R_MERCATOR = 6_378_137.0  # the sphere Web Mercator uses
@@ -113,11 +83,14 @@ PARK_RECT = _scene_rect_of(PARK_SOUTH, PARK_WEST, PARK_NORTH, PARK_EAST)
 
 
 # --- values in -----------------------------------------------------------------------------
+DEFAULT_TRACK_COLOUR = "#d9480f"
+
+
 @dataclass(frozen=True)
 class MapTrack:
     key: str
     points: bytes  # domain.track packed
-    colour: str = "#d9480f"
+    colour: str = DEFAULT_TRACK_COLOUR
 
 
 @dataclass(frozen=True)
@@ -150,7 +123,7 @@ PANEL_EDGE = QColor(0, 0, 0, 40)
 MIN_SCALE_PX_PER_M = 1e-5  # about 100 km per pixel: the whole of Asia
 MAX_SCALE_PX_PER_M = 4.0  # 25 cm per pixel: beyond GPS precision
 FIT_MARGIN_PX = 28  # keeps markers and end dots clear of the edge
-GRID_MIN_PX = 80  # labels such as "131.05° E" need this much room
+GRID_MIN_PX = 64  # labels such as "131.05° E" need this much room
 GRID_STEPS = (5.0, 2.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
 SCALE_BAR_MAX_PX = 120
 CHUNK_POINTS = 512
@@ -214,8 +187,7 @@ class TrackItem(QGraphicsItem):
         super().__init__()
         self.key = track.key
         colour = QColor(track.colour)
-        self._colour = colour if colour.isValid() else QColor(MapTrack.__dataclass_fields__[
-            "colour"].default)
+        self._colour = colour if colour.isValid() else QColor(DEFAULT_TRACK_COLOUR)
         self._line_pen = _cosmetic_pen(self._colour, 2.5)
         self._casing_pen = _cosmetic_pen(QColor(255, 255, 255, 210), 5.5)
         good, flagged = self._project(track.points)
@@ -279,7 +251,6 @@ class TrackItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        _shield_singletons()
         world = painter.worldTransform()
         if self._levels:
             lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(world)
@@ -376,7 +347,6 @@ class MapView(QGraphicsView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        _shield_singletons()
         self._scene = QGraphicsScene(self)
         self.setScene(self._scene)
         self._tracks: dict[str, TrackItem] = {}
@@ -406,7 +376,6 @@ class MapView(QGraphicsView):
     # --- data ------------------------------------------------------------------------------
     def set_tracks(self, tracks: Sequence[MapTrack]) -> None:
         """Replace every track (a track with no points is left out)."""
-        _shield_singletons()
         for item in self._tracks.values():
             self._scene.removeItem(item)
         self._tracks = {}
@@ -422,7 +391,6 @@ class MapView(QGraphicsView):
 
     def set_observations(self, items: Sequence[MapMarker]) -> None:
         """Replace every observation marker."""
-        _shield_singletons()
         for item in self._markers.values():
             self._scene.removeItem(item)
         self._markers = {}
@@ -461,7 +429,6 @@ class MapView(QGraphicsView):
 
     def highlight(self, key: str) -> bool:
         """Select one marker and centre it; False when there is no such marker."""
-        _shield_singletons()
         item = self._markers.get(key)
         if item is None:
             return False
@@ -485,7 +452,6 @@ class MapView(QGraphicsView):
 
     def fit_all(self) -> None:
         """Show everything with a margin; an empty map shows the park."""
-        _shield_singletons()
         rect = self.content_rect()
         if rect is None:
             rect = QRectF(PARK_RECT)
@@ -530,11 +496,9 @@ class MapView(QGraphicsView):
         centre_px = self.viewport().rect().center()
         anchor = centre_px if anchor is None else anchor
         before = self.mapToScene(anchor)
-        centre = self.mapToScene(centre_px)
-        old = self._scale()
-        self._set_scale(old * factor)
+        self._set_scale(self._scale() * factor)
         after = self.mapToScene(anchor)
-        self.centerOn(centre + (before - after))
+        self.centerOn(self.mapToScene(centre_px) + (before - after))
         self.viewport().update()
 
     def _update_scene_rect(self) -> None:
@@ -587,7 +551,6 @@ class MapView(QGraphicsView):
         return (round(i * step, 6) for i in range(first, last + 1))
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
-        _shield_singletons()
         painter.fillRect(rect, PAPER)
         step = self._grid_step()
         north, west = unproject(rect.topLeft())
@@ -604,7 +567,6 @@ class MapView(QGraphicsView):
             painter.drawLines(lines)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        _shield_singletons()
         painter.save()
         painter.resetTransform()  # from here on: viewport pixels
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -720,7 +682,6 @@ class MapView(QGraphicsView):
 
     # --- input -----------------------------------------------------------------------------
     def viewportEvent(self, event: QEvent) -> bool:
-        _shield_singletons()
         return super().viewportEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -763,6 +724,7 @@ class MapView(QGraphicsView):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
+        event.accept()  # a release ends a pan or a click on the map: ours either way
         press, self._press = self._press, None
         if press is None or event.button() != Qt.MouseButton.LeftButton:
             return

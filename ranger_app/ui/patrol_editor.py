@@ -886,7 +886,7 @@ class PatrolEditor(QWidget):
         self.attach_button.setText(_("Attach photos…"))
         self.save_button.setText(_("Save"))
         self.close_button.setText(_("Close"))
-        self.armed.setToolTip(_("The team carried service weapons"))
+        self.armed.setText(_("the team carried service weapons"))
         for combo in (self.patrol_type, self.mandate):
             combo.retranslate()
 

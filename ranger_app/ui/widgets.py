@@ -77,7 +77,7 @@ class LocalDateTimeEdit(QDateTimeEdit):
         self.setCalendarPopup(True)
         self.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.tz = "Asia/Vladivostok"
-        self.setMinimumDateTime(QDateTime(2000, 1, 1, 0, 0))
+        self.setMinimumDateTime(QDateTime(2000, 1, 1, 0, 0, 0))
         self.setSpecialValueText("—")
 
     def set_value(self, value: datetime | None, tz: str) -> None:
