@@ -239,6 +239,25 @@ class FireStatusStep(Synced, Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class FirmsHotspot(Synced, Base):
+    """A NASA FIRMS satellite hotspot, kept verbatim, matched to a fire report or not."""
+
+    __tablename__ = "firms_hotspot"
+    instrument: Mapped[str] = mapped_column(String(16))  # MODIS | VIIRS
+    satellite: Mapped[str] = mapped_column(String(32), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    acquired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    confidence: Mapped[str] = mapped_column(String(16), default="")
+    frp_mw: Mapped[float | None] = mapped_column(Float)
+    brightness_k: Mapped[float | None] = mapped_column(Float)
+    daynight: Mapped[str] = mapped_column(String(1), default="")
+    source_file: Mapped[str] = mapped_column(String(300), default="")
+    raw: Mapped[str] = mapped_column(Text, default="")  # the CSV row as JSON
+    matched_fire_uuid: Mapped[str | None] = mapped_column(ForeignKey("fire_report.uuid"))
+    checked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 # --- ungulate winter feeding ----------------------------------------------------------------
 
 class FeedingSite(Synced, Base):
@@ -412,7 +431,8 @@ SYNCED_MODELS: dict[str, type[Synced]] = {
     m.__tablename__: m  # type: ignore[attr-defined]
     for m in (
         Station, Person, UserAccount, Patrol, PatrolLeg, LegMember, Track, Observation,
-        Attachment, PatrolReview, FireReport, FireStatusStep, FeedingSite, FeedingVisit,
+        Attachment, PatrolReview, FireReport, FireStatusStep, FirmsHotspot, FeedingSite,
+        FeedingVisit,
         FeedItem, UngulateSign, PredatorSign, CameraLocation, Camera, Deployment, ServiceVisit,
     )
 }
