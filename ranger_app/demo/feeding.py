@@ -131,7 +131,8 @@ def _predator(rng: random.Random, site: _Site, visit_uuid: str, day: date,
 
 
 def _add_predator(rng: random.Random, site: _Site, visit_uuid: str, sink: RowSink,
-                  species: str, sign: str, distance: float, note: str = "") -> None:
+                  species: str, sign: str, distance: float, note: str = "",
+                  prey: str = "") -> None:
     lat, lon = offset(site.lat, site.lon, distance, rng.uniform(0, 2 * math.pi))
     pad = None
     if sign == "TRACKS" and species == "PTAL":
@@ -142,7 +143,7 @@ def _add_predator(rng: random.Random, site: _Site, visit_uuid: str, sink: RowSin
         "visit_uuid": visit_uuid, "species": species, "sign_type": sign,
         "distance_m": round(distance), "pad_width_cm": pad, "lat": round(lat, 6),
         "lon": round(lon, 6),
-        "prey_species": _pick(rng, {"SUSC": 3, "CENI": 3, "CAPY": 1, "CECA": 1})
+        "prey_species": prey or _pick(rng, {"SUSC": 3, "CENI": 3, "CAPY": 1, "CECA": 1})
         if sign == "KILL" else "",
         "note": note,
     })
@@ -195,5 +196,5 @@ def write_feeding(rng: random.Random, world: World, scale: Scale, sink: RowSink,
     target = date(FEEDING_START.year + 1, 1, 15)
     day, site, uuid = min(visits, key=lambda v: abs((v[0] - target).days))
     _add_predator(rng, site, uuid, sink, "PTAL", "KILL", rng.uniform(120, 450),
-                  "Тигр задавил кабана у площадки — проверить размещение подкормки")
+                  "Тигр задавил кабана у площадки — проверить размещение подкормки", "SUSC")
     return FeedingTotals(len(sites), len(visits))

@@ -60,6 +60,19 @@ _STEP_NOTES = {"ACTIVE": "Обнаружен, направлена группа"
 
 
 @dataclass(frozen=True)
+class FireRef:
+    """What satellite hotspots need to fall on a fire: where, and when it burned."""
+
+    uuid: str
+    lat: float
+    lon: float
+    detected_at: datetime
+    localized_at: datetime
+    area_ha: float
+    satellite: bool  # detected from space, so hotspots exist for certain
+
+
+@dataclass(frozen=True)
 class FireShape:
     centre: tuple[float, float]
     ring: list[list[float]]  # closed: the first point is repeated at the end
@@ -104,8 +117,9 @@ def _linked_patrol(patrols: list[PatrolRef], station_uuid: str,
 
 
 def write_fires(rng: random.Random, world: World, scale: Scale, shelf: PhotoShelf,
-                sink: RowSink, patrols: list[PatrolRef]) -> int:
+                sink: RowSink, patrols: list[PatrolRef]) -> list[FireRef]:
     n = scale.fires
+    refs: list[FireRef] = []
     n_spring = max(1, round(n * 0.65)) if n > 1 else n
     seq: dict[str, int] = {}
     days = sorted([random_day(rng, date(SEASON_YEAR, 3, 20), date(SEASON_YEAR, 5, 25))
@@ -141,10 +155,11 @@ def write_fires(rng: random.Random, world: World, scale: Scale, shelf: PhotoShel
         statuses = ["ACTIVE", "LOCALIZED", "MONITORED" if fire_type == "GROUND_PEAT" and (
             last or rng.random() < 0.6) else "EXTINGUISHED"]
         fire_uuid = new_id()
-        at = detected
+        at = localized = detected
         for k, status in enumerate(statuses):
             if k == 1:
                 at += timedelta(hours=rng.uniform(2, 30))
+                localized = at
             elif k == 2:
                 at += timedelta(hours=rng.uniform(4, 72))
             area = at_detection if k == 0 else total if k == 2 else round(
@@ -167,7 +182,7 @@ def write_fires(rng: random.Random, world: World, scale: Scale, shelf: PhotoShel
             "fire_type": fire_type, "intensity": _pick(rng, _INTENSITY[fire_type]),
             "cause": cause, "detection_source": source, "detected_by": detected_by,
             "fire_status": statuses[-1], "area_total_ha": total, "area_forest_ha": forest,
-            "area_nonforest_ha": round(total - forest, 1),
+            "area_nonforest_ha": round(total - forest, 1) + 0.0,
             "area_at_detection_ha": at_detection, "people": people,
             "vehicles": rng.randint(1, 3 + people // 10),
             "aircraft": 1 if total > 150 and rng.random() < 0.6 else 0,
@@ -183,8 +198,10 @@ def write_fires(rng: random.Random, world: World, scale: Scale, shelf: PhotoShel
             if source in ("GROUND_PATROL", "RANGER", "LOOKOUT_CAMERA") else None,
             "notes": (note := _NOTES.get(cause, "")), "notes_lang": "ru" if note else "",
         })
+        refs.append(FireRef(fire_uuid, centre[0], centre[1], detected, localized, total,
+                            source == "SATELLITE"))
         if i == 0:
             sink.add(Attachment, shelf.attachment("fire", "fire_report", fire_uuid,
                                                   detected + timedelta(hours=1), *centre,
                                                   caption="Кромка пожара"))
-    return n
+    return refs

@@ -46,7 +46,7 @@ def snow_depth_cm(rng: random.Random, day: date) -> int:
 def air_temp_c(rng: random.Random, day: date) -> float:
     low, high = {11: (-8, 4), 12: (-22, -6), 1: (-28, -10), 2: (-24, -6), 3: (-10, 4),
                  4: (2, 14), 5: (8, 20), 9: (10, 22), 10: (2, 15)}.get(day.month, (14, 28))
-    return round(rng.uniform(low, high), 1)
+    return round(rng.uniform(low, high), 1) + 0.0  # never -0.0: SQLite stores it as 0.0
 
 
 def is_fire_season(day: date) -> bool:

@@ -28,7 +28,7 @@ class Language:
 LANGUAGES: dict[str, Language] = {
     "ru": Language("ru", "ru", "ru", "ru_RU", "Русский"),
     "zh": Language("zh", "zh_Hans", "zh_CN", "zh_Hans_CN", "中文"),
-    "en": Language("en", "en", "en", "en_GB", "English"),
+    "en": Language("en", "en", "en_GB", "en_GB", "English"),
 }
 DEFAULT_LANGUAGE = "en"
 

@@ -9,7 +9,7 @@ from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal
 
 from ranger_app.domain.vocab import vocabulary
-from ranger_app.i18n import _, babel_locale, current_language
+from ranger_app.i18n import _, babel_locale, current_language, pgettext
 
 
 def local_time(value: datetime, tz: str) -> datetime:
@@ -47,6 +47,21 @@ def duration(seconds: float | None) -> str:
         return ""
     minutes = round(seconds / 60)
     return _("{h} h {m:02d} min").format(h=minutes // 60, m=minutes % 60)
+
+
+def unit(symbol: str) -> str:
+    """A unit symbol from the vocabulary files (`pcs`, `cm`, …) in the current language."""
+    names = {"pcs": pgettext("unit", "pcs"), "cm": pgettext("unit", "cm"),
+             "d": pgettext("unit", "d"), "kg": pgettext("unit", "kg"),
+             "m³": pgettext("unit", "m³")}
+    return names.get(symbol, symbol)
+
+
+def with_unit(label: str, symbol: str) -> str:
+    """`Pad width, cm` / `Ширина пятки, см` / `掌垫宽度（厘米）`; the label alone without a unit."""
+    if not symbol:
+        return label
+    return _("{label}, {unit}").format(label=label, unit=unit(symbol))
 
 
 def term(vocab: str, code: str | None) -> str:

@@ -64,8 +64,8 @@ def canonical_json(obj: Any) -> str:
 
 def _column_value(column: Any, value: Any) -> Any:
     """The canonical form of one column's value (a float column always holds floats)."""
-    if value is not None and isinstance(column.type, Float) and not isinstance(value, float):
-        value = float(value)
+    if value is not None and isinstance(column.type, Float):
+        value = float(value) + 0.0  # an int becomes a float; -0.0 becomes 0.0, as SQLite keeps it
     return encode_value(value)
 
 
@@ -80,11 +80,17 @@ def payload_of(obj: Synced) -> dict[str, Any]:
 
 def change_document(change: Change) -> dict[str, Any]:
     """What the chain hash covers: everything about a change except its local row id."""
+    return _document(change.device, change.epoch, change.seq, change.hlc, change.entity,
+                     change.entity_uuid, change.op, change.base_rev, change.new_rev,
+                     json.loads(change.payload), change.user)
+
+
+def _document(device: str, epoch: int, seq: int, hlc: str, entity: str, uuid: str, op: str,
+              base_rev: int, new_rev: int, payload: dict[str, Any], user: str) -> dict[str, Any]:
     return {
-        "device": change.device, "epoch": change.epoch, "seq": change.seq, "hlc": change.hlc,
-        "entity": change.entity, "uuid": change.entity_uuid, "op": change.op,
-        "base_rev": change.base_rev, "new_rev": change.new_rev,
-        "payload": json.loads(change.payload), "user": change.user,
+        "device": device, "epoch": epoch, "seq": seq, "hlc": hlc, "entity": entity,
+        "uuid": uuid, "op": op, "base_rev": base_rev, "new_rev": new_rev,
+        "payload": payload, "user": user,
     }
 
 
@@ -146,7 +152,9 @@ class ChangeWriter:
             "payload": canonical_json(payload), "user": self.context.user,
             "prev_hash": state.prev_hash,
         }
-        row["chain_hash"] = chain_hash(state.prev_hash, change_document(Change(**row)))
+        row["chain_hash"] = chain_hash(state.prev_hash, _document(
+            self.context.device, self.context.epoch, state.seq, hlc, entity, uuid, op,
+            base_rev, base_rev + 1, payload, self.context.user))
         state.prev_hash = row["chain_hash"]
         return row
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ranger_app.i18n import LANGUAGES, _, current_language
+from ranger_app.i18n import LANGUAGES, _, current_language, pgettext
 from ranger_app.i18n.qt import apply_language
 from ranger_app.store.setup import StationSetup
 
@@ -38,6 +38,7 @@ class FirstRunDialog(QDialog):
         self.setMinimumWidth(520)
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 18px; font-weight: 600;")
+        self.title.setWordWrap(True)  # «Добро пожаловать в …» is wider than the dialog
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.language = QComboBox()
@@ -138,7 +139,7 @@ class FirstRunDialog(QDialog):
         self.demo_note.setText(_(
             "A separate database with a season of made-up patrols, fires, feeding visits "
             "and camera-trap visits, to learn the program without touching real records."))
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Start"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(pgettext("button", "Start"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
 
     def changeEvent(self, event: QEvent) -> None:

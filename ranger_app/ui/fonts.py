@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 
 from ranger_app.paths import resources_dir
 
@@ -16,8 +16,8 @@ def install_cjk_fallback() -> list[str]:
         if font_id >= 0:
             families.extend(QFontDatabase.applicationFontFamilies(font_id))
     if families:
-        base = QFont().defaultFamily()
-        QFont.insertSubstitutions(base, families)
-        for generic in ("Sans Serif", "sans-serif", "DejaVu Sans"):
-            QFont.insertSubstitutions(generic, families)
+        # Only real families get the fallback: a substitute for an alias such as "Sans Serif"
+        # (which Qt cannot find by that name) would become the primary font of every widget.
+        for name in dict.fromkeys((QFontInfo(QFont()).family(), QFont().defaultFamily())):
+            QFont.insertSubstitutions(name, families)
     return families

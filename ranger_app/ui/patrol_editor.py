@@ -746,6 +746,7 @@ class PatrolEditor(QWidget):
         self.observations.setRowCount(len(self.patrol.observations))
         for row in range(len(self.patrol.observations)):
             self._refresh_observation_row(row)
+        self.observations.resizeColumnsToContents()  # dates and paths differ by language
         self.observations.blockSignals(False)
         if self._current_obs is not None and self._current_obs < len(self.patrol.observations):
             self.observations.selectRow(self._current_obs)
@@ -792,7 +793,7 @@ class PatrolEditor(QWidget):
 
     def _attr_label(self, spec: AttributeSpec) -> str:
         label = spec.label(current_language())
-        return f"{label}, {spec.unit}" if spec.unit else label
+        return fmt.with_unit(label, spec.unit)
 
     def _attribute_widget(self, spec: AttributeSpec, value: Any) -> QWidget:
         w: QWidget

@@ -206,7 +206,7 @@ class PatrolListPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((140, 130, 70, 150, 160, 90, 100)):
+        for col, width in enumerate((140, 130, 70, 250, 160, 90, 100)):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self._open_index)
 
