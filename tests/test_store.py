@@ -154,14 +154,7 @@ def test_older_database_is_backed_up_then_migrated(db: Database, tmp_path: Path,
     db.close()
     old_head = dbmod.head_revision()
     newer = _migrations_with_extra_revision(tmp_path)
-    real = dbmod._alembic_config
-
-    def config():  # type: ignore[no-untyped-def]
-        cfg = real()
-        cfg.set_main_option("script_location", str(newer))
-        return cfg
-
-    monkeypatch.setattr(dbmod, "_alembic_config", config)
+    monkeypatch.setattr(dbmod, "migrations_dir", lambda: newer)
     upgraded = Database.open(db.path)
     assert upgraded.last_backup is not None and upgraded.last_backup.exists()
     with sqlite3.connect(upgraded.last_backup) as old:
@@ -172,6 +165,14 @@ def test_older_database_is_backed_up_then_migrated(db: Database, tmp_path: Path,
         assert "weather" in cols
     assert load_patrol(upgraded, saved.uuid or "").number == "KED-2025-001"
     upgraded.close()
+
+
+def test_revision_ids_read_from_file_names_match_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(dbmod.alembic_config())
+    assert dbmod.head_revision() == script.get_current_head()
+    assert dbmod._known_revisions() == {s.revision for s in script.walk_revisions()}
 
 
 def test_database_from_a_newer_version_is_refused_untouched(db: Database) -> None:

@@ -141,3 +141,15 @@ class PersonValue:
     name: str
     station_uuid: str | None
     roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StationSetup:
+    """What the first run (or `ranger-app init`) asks for."""
+
+    station_code: str
+    station_name: str
+    person_name: str
+    language: str = "ru"
+    country: str = "RU"
+    hq: bool = False

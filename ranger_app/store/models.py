@@ -447,3 +447,7 @@ class LocalDraft(Base):
     record_uuid: Mapped[str | None] = mapped_column(String(36))
     body: Mapped[str] = mapped_column(Text)  # JSON
     saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# The sync layer's local tables share this Base (and the Alembic history).
+from ranger_app.store import sync_tables  # noqa: E402,F401

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 
 from ranger_app.domain.errors import AlreadyInitialised
+from ranger_app.domain.records import StationSetup
 from ranger_app.store.db import Database, Installation
 from ranger_app.store.models import Person, Station
 
 TIME_ZONES = {"RU": "Asia/Vladivostok", "CN": "Asia/Shanghai"}
-
-
-@dataclass(frozen=True)
-class StationSetup:
-    station_code: str
-    station_name: str
-    person_name: str
-    language: str = "ru"
-    country: str = "RU"
-    hq: bool = False
+__all__ = ["TIME_ZONES", "StationSetup", "init_station"]
 
 
 def init_station(db: Database, setup: StationSetup) -> Installation:

@@ -7,6 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
@@ -17,11 +18,11 @@ from ranger_app.i18n import _
 from ranger_app.i18n.messages import describe
 from ranger_app.i18n.qt import apply_language
 from ranger_app.settings import Settings
-from ranger_app.store.db import Database
-from ranger_app.store.setup import init_station
 from ranger_app.ui import fonts, workers
-from ranger_app.ui.first_run import FirstRunDialog
 from ranger_app.ui.main_window import MainWindow
+
+if TYPE_CHECKING:  # the database layer is imported after the window has painted
+    from ranger_app.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def _excepthook(kind: type[BaseException], error: BaseException,
 def make_demo_database(path: Path) -> Database:
     """Fill a demo database in a worker, with a progress dialog."""
     from ranger_app.demo import generate
+    from ranger_app.store.db import Database
 
     db = Database.open(path, create=True)
     dialog = QProgressDialog(_("Making the demo database…"), "", 0, 100)
@@ -73,6 +75,10 @@ def make_demo_database(path: Path) -> Database:
 
 def open_database(db_path: Path | None, settings: Settings) -> Database | None:
     """The database to show; runs the first-run dialog when there is none yet."""
+    from ranger_app.store.db import Database
+    from ranger_app.store.setup import init_station
+    from ranger_app.ui.first_run import FirstRunDialog
+
     path = db_path or (Path(settings.database) if settings.database else
                        paths.default_database())
     if path.exists():
@@ -97,23 +103,35 @@ def open_database(db_path: Path | None, settings: Settings) -> Database | None:
     return db
 
 
+def show_window(settings: Settings) -> MainWindow:
+    """The main window, painted before the database layer loads: feedback comes first."""
+    window = MainWindow(settings=settings)
+    window.show()
+    QApplication.processEvents()
+    return window
+
+
 def run(db_path: Path | None = None, lang: str | None = None,
         settings: Settings | None = None, self_test: bool = False) -> int:
+    if self_test:  # the frozen build's smoke test (packaging/smoke_test.py)
+        from ranger_app.ui.selftest import run_self_test
+        return run_self_test(db_path=db_path, lang=lang)
     settings = settings or Settings.load()
     app = application()
-    logging.basicConfig(filename=str(paths.user_data_dir() / "ranger-app.log"),
-                        level=logging.INFO) if paths.user_data_dir().exists() else None
+    if paths.user_data_dir().exists():
+        logging.basicConfig(filename=str(paths.user_data_dir() / "ranger-app.log"),
+                            level=logging.INFO)
     apply_language(lang or settings.language or "ru")
     sys.excepthook = _excepthook
+    window = show_window(settings)
     try:
         db = open_database(db_path, settings)
     except RangerError as err:
-        QMessageBox.critical(None, _("Cannot open the database"), describe(err))
+        QMessageBox.critical(window, _("Cannot open the database"), describe(err))
         return err.exit_code
     if db is None:
         return 0
-    window = MainWindow(db, settings)
-    window.show()
+    window.attach_database(db)
     window.restore_drafts()
     code = app.exec()
     workers.wait_for_all()

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ranger_app.domain.records import StationSetup
 from ranger_app.i18n import LANGUAGES, _, current_language, pgettext
 from ranger_app.i18n.qt import apply_language
-from ranger_app.store.setup import StationSetup
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -16,45 +16,86 @@ from PySide6.QtWidgets import (
 )
 
 from ranger_app import __version__
-from ranger_app.domain.serial import patrol_from_json
 from ranger_app.i18n import LANGUAGES, _, current_language, ngettext
 from ranger_app.i18n.qt import apply_language
 from ranger_app.settings import Settings
-from ranger_app.store.db import Database
-from ranger_app.store.drafts import discard_draft, drafts
-from ranger_app.store.patrols import load_patrol
-from ranger_app.store.queries import PatrolListSource, stations
 from ranger_app.ui import workers
-from ranger_app.ui.patrol_editor import PatrolEditor, new_patrol
-from ranger_app.ui.patrol_list import PatrolListPage
-from ranger_app.ui.record_lists import camera_page, feeding_page, fires_page
+
+if TYPE_CHECKING:  # the database layer loads after the window has painted (see app.py)
+    from ranger_app.store.db import Database
+    from ranger_app.ui.patrol_editor import PatrolEditor
+
+
+WORKSPACE_COUNT = 4
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, settings: Settings | None = None) -> None:
+    """The window paints first with empty workspaces; `attach_database` then fills them.
+
+    A ranger on an old laptop sees the window at once instead of waiting for the database
+    layer to load; tests and tools that already hold a database pass it to the constructor.
+    """
+
+    def __init__(self, db: Database | None = None, settings: Settings | None = None) -> None:
         super().__init__()
-        self.db = db
+        self.db: Database | None = None
         self.settings = settings or Settings()
         self.editors: list[PatrolEditor] = []
         self.resize(1280, 800)
+        self.workspaces = QTabWidget()
+        self.workspaces.setDocumentMode(True)
+        self.loading_label: QLabel | None = QLabel()
+        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.workspaces.addTab(self.loading_label, "")
+        for _i in range(WORKSPACE_COUNT - 1):
+            self.workspaces.addTab(QLabel(), "")
+        self.setCentralWidget(self.workspaces)
+        self.station_label = QLabel()
+        self.statusBar().addPermanentWidget(self.station_label)
+        self._build_menus()
+        self.retranslate()
+        if db is not None:
+            self.attach_database(db)
 
+    def attach_database(self, db: Database) -> None:
+        """Build the workspaces over an open database."""
+        from ranger_app.store.queries import PatrolListSource
+        from ranger_app.ui.patrol_list import PatrolListPage
+        from ranger_app.ui.record_lists import camera_page, feeding_page, fires_page
+
+        self.db = db
         self.patrols = PatrolListPage(PatrolListSource(db))
         self.patrols.openPatrol.connect(self.open_patrol)
         self.patrols.newPatrol.connect(self.new_patrol)
         self.patrols.importGpx.connect(self.new_patrol_from_gpx)
-        self.fires = fires_page(db)
-        self.feeding = feeding_page(db)
-        self.cameras = camera_page(db)
-        self.workspaces = QTabWidget()
-        self.workspaces.setDocumentMode(True)
-        for page in (self.patrols, self.fires, self.feeding, self.cameras):
-            self.workspaces.addTab(page, "")
-        self.setCentralWidget(self.workspaces)
-        self.station_label = QLabel()
-        self.statusBar().addPermanentWidget(self.station_label)
-
-        self._build_menus()
+        self._factories = {1: fires_page, 2: feeding_page, 3: camera_page}
+        self._replace_tab(0, self.patrols)
+        self.workspaces.currentChanged.connect(self._build_workspace)
+        self._build_workspace(self.workspaces.currentIndex())
         self.retranslate()
+
+    def _replace_tab(self, index: int, page: Any) -> None:
+        title = self.workspaces.tabText(index)
+        current = self.workspaces.currentIndex()
+        self.workspaces.blockSignals(True)
+        old = self.workspaces.widget(index)
+        self.workspaces.removeTab(index)
+        self.workspaces.insertTab(index, page, title)
+        self.workspaces.setCurrentIndex(current)
+        self.workspaces.blockSignals(False)
+        if old is self.loading_label:
+            self.loading_label = None
+        old.deleteLater()
+
+    def _build_workspace(self, index: int) -> None:
+        """Other workspaces are built when first shown: start-up pays only for patrols."""
+        factory = getattr(self, "_factories", {}).pop(index, None)
+        if factory is not None and self.db is not None:
+            self._replace_tab(index, factory(self.db))
+
+    def workspace(self, index: int) -> Any:
+        self._build_workspace(index)
+        return self.workspaces.widget(index)
 
     # --- menus --------------------------------------------------------------------------
 
@@ -106,13 +147,20 @@ class MainWindow(QMainWindow):
         return editor
 
     def new_patrol(self) -> PatrolEditor:
+        from ranger_app.ui.patrol_editor import PatrolEditor, new_patrol
+
+        assert self.db is not None
         return self._show_editor(PatrolEditor(self.db, new_patrol(self.db)))
 
     def open_patrol(self, uuid: str) -> PatrolEditor:
+        from ranger_app.store.patrols import load_patrol
+        from ranger_app.ui.patrol_editor import PatrolEditor
+
         for editor in self.editors:
             if editor.patrol.uuid == uuid:
                 editor.raise_()
                 return editor
+        assert self.db is not None
         return self._show_editor(PatrolEditor(self.db, load_patrol(self.db, uuid)))
 
     def new_patrol_from_gpx(self) -> None:
@@ -123,6 +171,11 @@ class MainWindow(QMainWindow):
 
     def restore_drafts(self) -> int:
         """Offer the drafts a crash or a flat battery left behind; returns how many opened."""
+        from ranger_app.domain.serial import patrol_from_json
+        from ranger_app.store.drafts import drafts
+        from ranger_app.ui.patrol_editor import PatrolEditor
+
+        assert self.db is not None
         found = drafts(self.db, "patrol")
         if not found:
             return 0
@@ -140,6 +193,9 @@ class MainWindow(QMainWindow):
         return len(found)
 
     def discard_all_drafts(self) -> None:
+        from ranger_app.store.drafts import discard_draft, drafts
+
+        assert self.db is not None
         for draft in drafts(self.db):
             discard_draft(self.db, draft.key)
 
@@ -163,11 +219,19 @@ class MainWindow(QMainWindow):
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About"))
         self.language_actions[current_language()].setChecked(True)
-        inst = self.db.installation()
-        station = next((s for s in stations(self.db) if s.uuid == inst.station_uuid), None)
-        self.station_label.setText(
-            _("Station {code} · {name}").format(code=station.code, name=station.name)
-            if station else "")
+        if self.loading_label is not None:
+            self.loading_label.setText(_("Opening the database…"))
+        self.station_label.setText(self._station_text())
+
+    def _station_text(self) -> str:
+        if self.db is None:
+            return ""
+        from ranger_app.store.queries import stations
+
+        station_uuid = self.db.installation().station_uuid
+        station = next((s for s in stations(self.db) if s.uuid == station_uuid), None)
+        return (_("Station {code} · {name}").format(code=station.code, name=station.name)
+                if station else "")
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
