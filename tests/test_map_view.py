@@ -208,3 +208,18 @@ def test_many_repaints_do_not_crash(view: MapView) -> None:
     view.set_observations(MARKERS)
     for _i in range(300):
         view.grab()
+
+
+def test_markers_alone_fit_all_of_them(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """QRectF.united ignores empty rectangles: a marker-only map once fitted one marker."""
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    view.set_observations([MapMarker("a", 42.70, 130.70, "a", "threat"),
+                           MapMarker("b", 43.30, 131.50, "b", "wildlife")])
+    view.fit_all()
+    rect = view.content_rect()
+    assert rect is not None and rect.width() > 50_000 and rect.height() > 50_000
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.contains(rect)

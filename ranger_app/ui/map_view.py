@@ -440,15 +440,23 @@ class MapView(QGraphicsView):
 
     # --- view ------------------------------------------------------------------------------
     def content_rect(self) -> QRectF | None:
-        """Scene bounds of every track point and marker, or None on an empty map."""
-        rect: QRectF | None = None
+        """Scene bounds of every track point and marker, or None on an empty map.
+
+        Computed from coordinates, not with `QRectF.united`, which ignores empty rectangles
+        (a lone marker, a straight north-south track) and would fit the wrong area.
+        """
+        xs: list[float] = []
+        ys: list[float] = []
         for item in self._tracks.values():
             r = item.content_rect()
-            rect = r if rect is None else rect.united(r)
+            xs += [r.left(), r.right()]
+            ys += [r.top(), r.bottom()]
         for item in self._markers.values():
-            r = QRectF(item.pos(), item.pos())
-            rect = r if rect is None else rect.united(r)
-        return rect
+            xs.append(item.pos().x())
+            ys.append(item.pos().y())
+        if not xs:
+            return None
+        return QRectF(QPointF(min(xs), min(ys)), QPointF(max(xs), max(ys)))
 
     def fit_all(self) -> None:
         """Show everything with a margin; an empty map shows the park."""
