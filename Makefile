@@ -48,5 +48,13 @@ bench: $(STAMP) catalogs
 	$(BIN)/python bench/gpx_import.py
 	$(BIN)/python bench/startup.py
 
+# --- the one-folder app (PyInstaller): dist/ranger-app/, see packaging/README.md ---------------
+package: $(STAMP) catalogs
+	$(BIN)/python -c "import PyInstaller" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[package]'
+	$(BIN)/python packaging/build.py
+
+package-test:
+	$(PYTHON) packaging/smoke_test.py
+
 clean:
 	rm -rf build dist $(MO)
