@@ -60,15 +60,16 @@ class MainWindow(QMainWindow):
     def attach_database(self, db: Database) -> None:
         """Build the workspaces over an open database."""
         from ranger_app.store.queries import PatrolListSource
+        from ranger_app.ui.feeding_workspace import FeedingWorkspace
         from ranger_app.ui.patrol_list import PatrolListPage
-        from ranger_app.ui.record_lists import camera_page, feeding_page, fires_page
+        from ranger_app.ui.record_lists import camera_page, fires_page
 
         self.db = db
         self.patrols = PatrolListPage(PatrolListSource(db))
         self.patrols.openPatrol.connect(self.open_patrol)
         self.patrols.newPatrol.connect(self.new_patrol)
         self.patrols.importGpx.connect(self.new_patrol_from_gpx)
-        self._factories = {1: fires_page, 2: feeding_page, 3: camera_page}
+        self._factories = {1: fires_page, 2: FeedingWorkspace, 3: camera_page}
         self._replace_tab(0, self.patrols)
         self.workspaces.currentChanged.connect(self._build_workspace)
         self._build_workspace(self.workspaces.currentIndex())
