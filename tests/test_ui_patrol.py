@@ -174,3 +174,31 @@ def test_log_a_patrol_end_to_end(qtbot, db: Database, tmp_path: Path,  # type: i
     reopened.close()
     window2.close()
     again.close()
+
+
+def test_unsaved_patrol_comes_back_after_a_crash(qtbot, db: Database,  # type: ignore[no-untyped-def]
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    editor = window.new_patrol()
+    qtbot.keyClicks(editor.number, "KED-2025-099")
+    editor.notes.setFocus()
+    type_text(editor.notes, "Батарея садится")
+    qtbot.waitUntil(lambda: bool(drafts(db, "patrol")), timeout=5_000)
+    # the battery dies: no save, no close; the next start finds the draft
+    editor.autosave.stop()
+    editor.dirty = False
+    editor.hide()
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window2 = MainWindow(db)
+    qtbot.addWidget(window2)
+    assert window2.restore_drafts() == 1
+    restored = window2.editors[-1]
+    assert restored.number.text() == "KED-2025-099"
+    assert restored.notes.toPlainText() == "Батарея садится"
+    assert restored.dirty  # still unsaved until the ranger saves it
+    restored.dirty = False
+    restored.close()
+    editor.close()

@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,6 @@ from ranger_app.domain.vocab import vocabulary
 
 # --- values ---------------------------------------------------------------------------------
 
-STATUS_ORDER = ("ACTIVE", "LOCALIZED", "EXTINGUISHED", "MONITORED")
 # Forest and non-forest areas are measured separately and rounded to 0.1 ha each: their sum
 # may exceed the total by a rounding step, or by 1 % on a large fire, and still be honest.
 AREA_TOLERANCE_HA = 0.1
@@ -176,6 +176,7 @@ class ValueOutOfRange(BadInput):
 class StartAfterDetection(BadInput):
     start: str
     detected: str
+    tz: str = "UTC"
 
 
 @dataclass
@@ -184,6 +185,7 @@ class StepBeforeDetection(BadInput):
     status: str
     at: str
     detected: str
+    tz: str = "UTC"
 
 
 @dataclass
@@ -193,6 +195,7 @@ class StepsOutOfOrder(BadInput):
     at: str
     previous_status: str
     previous_at: str
+    tz: str = "UTC"
 
 
 @dataclass
@@ -277,7 +280,7 @@ def check_times(fire: FireReportValue, now: datetime | None = None) -> None:
         check_not_future(fire.start_est_at, now)
         if fire.start_est_at > fire.detected_at:
             raise StartAfterDetection(fire.start_est_at.isoformat(),
-                                      fire.detected_at.isoformat())
+                                      fire.detected_at.isoformat(), fire.tz)
     previous: FireStatusStepValue | None = None
     for i, step in enumerate(fire.steps, start=1):
         if step.at is None:
@@ -285,10 +288,10 @@ def check_times(fire: FireReportValue, now: datetime | None = None) -> None:
         check_not_future(step.at, now)
         if step.at < fire.detected_at:
             raise StepBeforeDetection(i, step.fire_status, step.at.isoformat(),
-                                      fire.detected_at.isoformat())
+                                      fire.detected_at.isoformat(), fire.tz)
         if previous is not None and previous.at is not None and step.at < previous.at:
             raise StepsOutOfOrder(i, step.fire_status, step.at.isoformat(),
-                                  previous.fire_status, previous.at.isoformat())
+                                  previous.fire_status, previous.at.isoformat(), fire.tz)
         previous = step
 
 
@@ -344,8 +347,7 @@ THIN_M = 5.0  # points closer than this to the last kept one add nothing to the 
 
 
 def path_length_m(points: Sequence[tuple[float, float]]) -> float:
-    return sum(haversine_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:],
-                                                                    strict=False))
+    return sum(haversine_m(a[0], a[1], b[0], b[1]) for a, b in pairwise(points))
 
 
 def closing_limit_m(length_m: float) -> float:
@@ -429,12 +431,6 @@ class FireWindow:
     lon: float
     start: datetime
     end: datetime | None
-
-
-def fire_window(fire: FireReportValue) -> FireWindow | None:
-    if fire.uuid is None or fire.lat is None or fire.lon is None or fire.detected_at is None:
-        return None
-    return FireWindow(fire.uuid, fire.lat, fire.lon, fire.detected_at, fire.extinguished_at())
 
 
 def match_hotspot(hotspot: HotspotValue, fires: Sequence[FireWindow],

@@ -37,7 +37,9 @@ def apply_language(code: str) -> None:
             app.installTranslator(translator)
             _qt_translator = translator
             notified = True
-    if not notified and isinstance(app, QApplication):
+    if notified:  # Qt posts the events; deliver them now, so callers see the new language
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
+    elif isinstance(app, QApplication):
         for widget in app.topLevelWidgets():
             for w in (widget, *widget.findChildren(QWidget)):
                 QCoreApplication.sendEvent(w, QEvent(QEvent.Type.LanguageChange))

@@ -61,15 +61,16 @@ class MainWindow(QMainWindow):
         """Build the workspaces over an open database."""
         from ranger_app.store.queries import PatrolListSource
         from ranger_app.ui.feeding_workspace import FeedingWorkspace
+        from ranger_app.ui.fires_workspace import FiresWorkspace
         from ranger_app.ui.patrol_list import PatrolListPage
-        from ranger_app.ui.record_lists import camera_page, fires_page
+        from ranger_app.ui.record_lists import camera_page
 
         self.db = db
         self.patrols = PatrolListPage(PatrolListSource(db))
         self.patrols.openPatrol.connect(self.open_patrol)
         self.patrols.newPatrol.connect(self.new_patrol)
         self.patrols.importGpx.connect(self.new_patrol_from_gpx)
-        self._factories = {1: fires_page, 2: FeedingWorkspace, 3: camera_page}
+        self._factories = {1: FiresWorkspace, 2: FeedingWorkspace, 3: camera_page}
         self._replace_tab(0, self.patrols)
         self.workspaces.currentChanged.connect(self._build_workspace)
         self._build_workspace(self.workspaces.currentIndex())
@@ -171,27 +172,39 @@ class MainWindow(QMainWindow):
             self.new_patrol().import_gpx(Path(path))
 
     def restore_drafts(self) -> int:
-        """Offer the drafts a crash or a flat battery left behind; returns how many opened."""
+        """Offer the drafts a crash or a flat battery left behind; returns how many opened.
+
+        One question for every kind of record; each workspace reopens its own editors.
+        """
         from ranger_app.domain.serial import patrol_from_json
         from ranger_app.store.drafts import drafts
         from ranger_app.ui.patrol_editor import PatrolEditor
 
         assert self.db is not None
-        found = drafts(self.db, "patrol")
+        found = drafts(self.db)
         if not found:
             return 0
         answer = QMessageBox.question(
-            self, _("Unsaved patrols found"),
-            ngettext("{n} patrol was being edited when the program last stopped. Open it?",
-                     "{n} patrols were being edited when the program last stopped. "
+            self, _("Unsaved records found"),
+            ngettext("{n} record was being edited when the program last stopped. Open it?",
+                     "{n} records were being edited when the program last stopped. "
                      "Open them?", len(found)).format(n=len(found)))
         if answer != QMessageBox.StandardButton.Yes:
             return 0
+        opened = 0
         for draft in found:
-            editor = PatrolEditor(self.db, patrol_from_json(draft.body), draft_key=draft.key)
-            editor.dirty = True
-            self._show_editor(editor)
-        return len(found)
+            if draft.entity == "patrol":
+                editor = PatrolEditor(self.db, patrol_from_json(draft.body),
+                                      draft_key=draft.key)
+                editor.dirty = True
+                self._show_editor(editor)
+                opened += 1
+        if opened < len(found):
+            for index in range(1, WORKSPACE_COUNT):
+                restore = getattr(self.workspace(index), "restore_drafts", None)
+                if restore is not None:
+                    opened += restore()
+        return opened
 
     def discard_all_drafts(self) -> None:
         from ranger_app.store.drafts import discard_draft, drafts
