@@ -197,6 +197,16 @@ def load_service_visit(db: Database, uuid: str) -> ServiceVisitValue:
         return _visit_value(v, _opened_by(s, uuid), atts)
 
 
+def last_visit(db: Database, location_uuid: str) -> ServiceVisitValue | None:
+    """The latest visit at a location that recorded settings (without its images)."""
+    with db.session() as s:
+        row = s.scalars(select(ServiceVisit).where(
+            ServiceVisit.location_uuid == location_uuid, ServiceVisit.deleted.is_(False),
+            ServiceVisit.settings_json != "")
+            .order_by(ServiceVisit.visited_at.desc()).limit(1)).first()
+        return _visit_value(row, None, []) if row is not None else None
+
+
 def load_location(db: Database, uuid: str) -> LocationValue:
     with db.session() as s:
         return _location_value(_live_get(s, CameraLocation, uuid, "camera location"))
@@ -229,6 +239,17 @@ def _running_for(session: Session, visit: ServiceVisitValue,
     return OpenDeployment(d.uuid, d.camera_uuid, d.start_at)
 
 
+def _running_for_saved(session: Session, row: ServiceVisit) -> OpenDeployment | None:
+    """The deployment a saved visit found: the one it closed, or the one it checked."""
+    closed = _closed_by(session, row.uuid)
+    if closed is not None and closed.start_at is not None:
+        return OpenDeployment(closed.uuid, closed.camera_uuid, closed.start_at)
+    dep = session.get(Deployment, row.deployment_uuid) if row.deployment_uuid else None
+    if dep is None or dep.deleted or dep.start_at is None or dep.opened_by_visit == row.uuid:
+        return None
+    return OpenDeployment(dep.uuid, dep.camera_uuid, dep.start_at)
+
+
 def preview_visit(db: Database, visit: ServiceVisitValue) -> DeploymentPlan:
     """What saving this (new or edited) visit would do; raises what saving would raise."""
     with db.session() as s:
@@ -236,15 +257,7 @@ def preview_visit(db: Database, visit: ServiceVisitValue) -> DeploymentPlan:
         probe = replace(visit, images=[], photos=[])
         row = s.get(ServiceVisit, visit.uuid) if visit.uuid else None
         if row is not None and not row.deleted:
-            closed = _closed_by(s, row.uuid)
-            running = (OpenDeployment(closed.uuid, closed.camera_uuid, closed.start_at)
-                       if closed is not None and closed.start_at is not None else None)
-            if running is None:
-                found = _running(s, loc.uuid, visit.camera_uuid)
-                running = (OpenDeployment(found[0].uuid, found[0].camera_uuid,
-                                          found[0].start_at)
-                           if found and found[0].start_at and found[0].opened_by_visit
-                           != row.uuid else None)
+            running = _running_for_saved(s, row)
         else:
             running = _running_for(s, probe, loc)
         cam = s.get(Camera, probe.camera_uuid) if probe.camera_uuid else None
@@ -350,14 +363,7 @@ def save_service_visit(db: Database, visit: ServiceVisitValue,
                 _undo(s, row)
                 running = _running_for(s, visit, loc)
             else:
-                closed = _closed_by(s, row.uuid)
-                if closed is not None and closed.start_at is not None:
-                    running = OpenDeployment(closed.uuid, closed.camera_uuid, closed.start_at)
-                else:
-                    dep = s.get(Deployment, row.deployment_uuid) if row.deployment_uuid else None
-                    running = (OpenDeployment(dep.uuid, dep.camera_uuid, dep.start_at)
-                               if dep is not None and dep.start_at is not None
-                               and dep.opened_by_visit != row.uuid else None)
+                running = _running_for_saved(s, row)
             if row.arrival_status not in GONE:
                 cam = s.get(Camera, visit.camera_uuid) if visit.camera_uuid else None
                 camera_state = cam.state if cam is not None else ""
@@ -457,9 +463,9 @@ def delete_service_visit(db: Database, uuid: str, user: str | None = None) -> No
         s.flush()
 
 
-def add_visit_images(session: Session, visit_uuid: str, images: list[PhotoValue],
-                     first: datetime | None, last: datetime | None, count: int) -> None:
-    """Attach imported camera-trap images to a saved visit and widen its image span.
+def add_visit_images(session: Session, visit_uuid: str, images: list[PhotoValue]) -> None:
+    """Attach imported camera-trap images to a saved visit; its image count and first and
+    last image times then describe every image it holds.
 
     Runs inside the caller's write transaction (the SD import writes all rows at once).
     """
@@ -473,12 +479,14 @@ def add_visit_images(session: Session, visit_uuid: str, images: list[PhotoValue]
             owner_uuid=visit_uuid, filename=image.filename, mime=image.mime, size=image.size,
             taken_at=image.taken_at, lat=image.lat, lon=image.lon, width=image.width,
             height=image.height, caption=image.caption))
-    firsts = [t for t in (row.first_image_at, first) if t is not None]
-    lasts = [t for t in (row.last_image_at, last) if t is not None]
-    _assign(row, dict(first_image_at=min(firsts) if firsts else None,
-                      last_image_at=max(lasts) if lasts else None,
-                      image_count=(row.image_count or 0) + count
-                      if row.image_count is not None else count))
+    held = session.execute(
+        select(func.count(), func.min(Attachment.taken_at), func.max(Attachment.taken_at))
+        .where(Attachment.owner_uuid == visit_uuid, Attachment.kind == IMAGE_KIND,
+               Attachment.deleted.is_(False))).one()
+    times = [t for t in (held[1], held[2], *(i.taken_at for i in images)) if t is not None]
+    _assign(row, dict(first_image_at=min(times) if times else None,
+                      last_image_at=max(times) if times else None,
+                      image_count=int(held[0] or 0) + len(images)))
     session.flush()
     if rows:
         from ranger_app.store.changes import writer_for

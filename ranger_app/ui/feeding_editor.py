@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QMouseEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -42,7 +41,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ranger_app.domain.errors import InvalidValue, RangerError
 from ranger_app.domain.feeding import (
     KILL,
     KILL_ALERT_RADIUS_M,
@@ -55,23 +53,20 @@ from ranger_app.domain.feeding import (
     site_to_json,
     visit_to_json,
 )
-from ranger_app.domain.geo import parse_coordinate
 from ranger_app.domain.ids import new_id
 from ranger_app.domain.records import PhotoValue
 from ranger_app.domain.vocab import vocabulary
 from ranger_app.i18n import _, current_language, pgettext
 from ranger_app.i18n import formats as fmt
-from ranger_app.i18n.messages import describe
 from ranger_app.io.photos import attach_photo, make_thumbnail
 from ranger_app.store.db import Database
-from ranger_app.store.drafts import discard_draft, save_draft
 from ranger_app.store.feeding import camera_locations, save_site, save_visit, site_rows
 from ranger_app.store.queries import people
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapView, project, unproject
+from ranger_app.ui.record_editor import RecordEditor
 from ranger_app.ui.widgets import LocalDateTimeEdit, VocabCombo
 
-AUTOSAVE_MS = 2000
 THUMB = 96
 DASH = "—"
 SITE_DRAFT = "feeding_site"
@@ -243,145 +238,11 @@ class FeedingMap(MapView):
             self.positionPicked.emit(round(lat, 6), round(lon, 6))
 
 
-class _EditorBase(QWidget):
-    """What both editors share: dirty state, autosave of a draft, save and close."""
-
-    saved = Signal(str)
-    entity = ""
-
-    def __init__(self, db: Database, draft_key: str, parent: QWidget | None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.db = db
-        self.draft_key = draft_key
-        self.dirty = False
-        self._loading = False
-        self._workers: list[workers.Worker] = []
-        self.autosave = QTimer(self)
-        self.autosave.setSingleShot(True)
-        self.autosave.setInterval(AUTOSAVE_MS)
-        self.autosave.timeout.connect(self.save_draft_now)
-        self.status_label = QLabel()
-        self.save_button = QPushButton()
-        self.save_button.setDefault(True)
-        self.close_button = QPushButton()
-        self.save_button.clicked.connect(self.save)
-        self.close_button.clicked.connect(self.close)
-
-    def _bottom_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.addWidget(self.status_label, 1)
-        row.addWidget(self.save_button)
-        row.addWidget(self.close_button)
-        return row
-
-    # subclasses say what they hold
-    def value(self) -> Any:
-        raise NotImplementedError
-
-    def _draft_json(self) -> str:
-        raise NotImplementedError
-
-    def _store(self) -> None:
-        raise NotImplementedError
-
-    def _close_question(self) -> str:
-        raise NotImplementedError
-
-    def refresh_all(self) -> None:
-        raise NotImplementedError
-
-    def retranslate(self) -> None:
-        raise NotImplementedError
-
-    # --- state --------------------------------------------------------------------------
-    def mark_dirty(self) -> None:
-        if self._loading:
-            return
-        self.dirty = True
-        self.autosave.start()
-        self.status_label.setText(_("Unsaved changes"))
-
-    def _set(self, target: Any, name: str, value: Any) -> None:
-        if self._loading or getattr(target, name) == value:
-            return
-        setattr(target, name, value)
-        self.mark_dirty()
-
-    def save_draft_now(self) -> None:
-        if self.dirty:
-            save_draft(self.db, self.draft_key, self.entity, self.value().uuid,
-                       self._draft_json())
-            self.status_label.setText(_("Draft kept at {time}").format(
-                time=datetime.now().strftime("%H:%M:%S")))
-
-    def save(self) -> bool:
-        self.autosave.stop()
-        try:
-            self._store()
-        except RangerError as err:
-            self._show_error(err)
-            return False
-        discard_draft(self.db, self.draft_key)
-        self.dirty = False
-        self.status_label.setText(_("Saved"))
-        self.refresh_all()
-        self.saved.emit(self.value().uuid or "")
-        return True
-
-    def closeEvent(self, event: Any) -> None:
-        workers.wait_for_all()
-        if self.dirty:
-            answer = QMessageBox.question(
-                self, _("Unsaved changes"), self._close_question(),
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel)
-            if answer == QMessageBox.StandardButton.Cancel:
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Save and not self.save():
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Discard:
-                self.save_draft_now()
-        self.autosave.stop()
-        super().closeEvent(event)
-
-    def _run(self, worker: workers.Worker) -> workers.Worker:
-        self._workers.append(worker)
-        worker.signals.done.connect(lambda: self._workers.remove(worker))
-        return workers.start(worker)
-
-    def _show_error(self, error: BaseException) -> None:
-        QMessageBox.warning(self, _("Could not do that"), describe(error))
-
-    def _position_edit(self, edit: QLineEdit, axis: str,
-                       apply: Callable[[float | None], None]) -> None:
-        """Parse a typed coordinate (decimal or degrees-minutes); mark the field if wrong."""
-        if self._loading:
-            return
-        text = edit.text().strip()
-        try:
-            value = parse_coordinate(text, axis) if text else None
-        except InvalidValue as err:
-            edit.setStyleSheet("border: 2px solid #c92a2a;")
-            edit.setToolTip(describe(err))
-            return
-        edit.setStyleSheet("")
-        edit.setToolTip("")
-        apply(value)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-            self.refresh_all()
-        super().changeEvent(event)
-
-
 # =========================================================================================
 # the site editor
 # =========================================================================================
 
-class FeedingSiteEditor(_EditorBase):
+class FeedingSiteEditor(RecordEditor):
     entity = SITE_DRAFT
 
     def __init__(self, db: Database, site: FeedingSiteValue, draft_key: str | None = None,
@@ -438,25 +299,25 @@ class FeedingSiteEditor(_EditorBase):
 
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
-        layout.addLayout(self._bottom_row())
+        layout.addLayout(self.bottom_row())
 
-        self.code.textEdited.connect(lambda t: self._set(self.site, "code", t.strip()))
-        self.name.textEdited.connect(lambda t: self._set(self.site, "name", t))
+        self.code.textEdited.connect(lambda t: self.set_value(self.site, "code", t.strip()))
+        self.name.textEdited.connect(lambda t: self.set_value(self.site, "name", t))
         self.site_type.currentIndexChanged.connect(
-            lambda: self._set(self.site, "site_type", self.site_type.code()))
+            lambda: self.set_value(self.site, "site_type", self.site_type.code()))
         self.condition.currentIndexChanged.connect(
-            lambda: self._set(self.site, "condition", self.condition.code()))
+            lambda: self.set_value(self.site, "condition", self.condition.code()))
         self.capacity.valueChanged.connect(
-            lambda: self._set(self.site, "capacity", self.capacity.value_or_none()))
-        self.lat.editingFinished.connect(lambda: self._position_edit(
+            lambda: self.set_value(self.site, "capacity", self.capacity.value_or_none()))
+        self.lat.editingFinished.connect(lambda: self.position_edited(
             self.lat, "lat", lambda v: self._set_position("lat", v)))
-        self.lon.editingFinished.connect(lambda: self._position_edit(
+        self.lon.editingFinished.connect(lambda: self.position_edited(
             self.lon, "lon", lambda v: self._set_position("lon", v)))
         self.pick_button.toggled.connect(self.map.set_picking)
         self.targets.itemChanged.connect(self._targets_changed)
         self.camera.currentIndexChanged.connect(self._camera_changed)
         self.notes.textChanged.connect(
-            lambda: self._set(self.site, "notes", self.notes.toPlainText()))
+            lambda: self.set_value(self.site, "notes", self.notes.toPlainText()))
 
         self.retranslate()
         self.refresh_all()
@@ -464,18 +325,18 @@ class FeedingSiteEditor(_EditorBase):
     def value(self) -> FeedingSiteValue:
         return self.site
 
-    def _draft_json(self) -> str:
+    def draft_json(self) -> str:
         return site_to_json(self.site)
 
-    def _store(self) -> None:
+    def store(self) -> None:
         save_site(self.db, self.site)
 
-    def _close_question(self) -> str:
+    def close_question(self) -> str:
         return _("Save this feeding site before closing? A draft is kept either way.")
 
     # --- editing ------------------------------------------------------------------------
     def _set_position(self, axis: str, value: float | None) -> None:
-        self._set(self.site, axis, value)
+        self.set_value(self.site, axis, value)
         self.refresh_map()
 
     def _picked(self, lat: float, lon: float) -> None:
@@ -497,11 +358,11 @@ class FeedingSiteEditor(_EditorBase):
         chosen = [self.targets.item(i).data(Qt.ItemDataRole.UserRole)
                   for i in range(self.targets.count())
                   if self.targets.item(i).checkState() == Qt.CheckState.Checked]
-        self._set(self.site, "target_species", chosen)
+        self.set_value(self.site, "target_species", chosen)
 
     def _camera_changed(self) -> None:
         if not self._loading:
-            self._set(self.site, "camera_location_uuid", self.camera.currentData() or None)
+            self.set_value(self.site, "camera_location_uuid", self.camera.currentData() or None)
             self.refresh_map()
 
     # --- showing ------------------------------------------------------------------------
@@ -582,7 +443,7 @@ class FeedingSiteEditor(_EditorBase):
 # the visit editor
 # =========================================================================================
 
-class FeedingVisitEditor(_EditorBase):
+class FeedingVisitEditor(RecordEditor):
     entity = VISIT_DRAFT
 
     FEED_COLUMNS = 2
@@ -601,7 +462,7 @@ class FeedingVisitEditor(_EditorBase):
         self.tabs.addTab(self._build_photos(), "")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
-        layout.addLayout(self._bottom_row())
+        layout.addLayout(self.bottom_row())
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)
@@ -674,15 +535,15 @@ class FeedingVisitEditor(_EditorBase):
 
         self.site.currentIndexChanged.connect(self._site_changed)
         self.when.dateTimeChanged.connect(
-            lambda: self._set(self.visit, "visited_at", self.when.value()))
+            lambda: self.set_value(self.visit, "visited_at", self.when.value()))
         self.transport.currentIndexChanged.connect(
-            lambda: self._set(self.visit, "transport", self.transport.code()))
+            lambda: self.set_value(self.visit, "transport", self.transport.code()))
         self.remaining.valueChanged.connect(
-            lambda: self._set(self.visit, "remaining_pct", self.remaining.value_or_none()))
+            lambda: self.set_value(self.visit, "remaining_pct", self.remaining.value_or_none()))
         self.snow.valueChanged.connect(
-            lambda: self._set(self.visit, "snow_depth_cm", self.snow.value_or_none()))
+            lambda: self.set_value(self.visit, "snow_depth_cm", self.snow.value_or_none()))
         self.temp.valueChanged.connect(
-            lambda: self._set(self.visit, "temp_c", self.temp.value_or_none()))
+            lambda: self.set_value(self.visit, "temp_c", self.temp.value_or_none()))
         self.notes.textChanged.connect(self._notes_changed)
         self.crew.itemChanged.connect(self._crew_changed)
         self.add_feed.clicked.connect(self._add_feed)
@@ -766,24 +627,24 @@ class FeedingVisitEditor(_EditorBase):
     def value(self) -> FeedingVisitValue:
         return self.visit
 
-    def _draft_json(self) -> str:
+    def draft_json(self) -> str:
         return visit_to_json(self.visit)
 
-    def _store(self) -> None:
+    def store(self) -> None:
         save_visit(self.db, self.visit)
 
-    def _close_question(self) -> str:
+    def close_question(self) -> str:
         return _("Save this feeding visit before closing? A draft is kept either way.")
 
     # --- editing the visit --------------------------------------------------------------
     def _site_changed(self) -> None:
         if not self._loading:
-            self._set(self.visit, "site_uuid", self.site.currentData() or None)
+            self.set_value(self.visit, "site_uuid", self.site.currentData() or None)
 
     def _notes_changed(self) -> None:
         if not self._loading:
             self.visit.notes_lang = self.visit.notes_lang or current_language()
-            self._set(self.visit, "notes", self.notes.toPlainText())
+            self.set_value(self.visit, "notes", self.notes.toPlainText())
 
     def _crew_changed(self, _item: QListWidgetItem) -> None:
         if self._loading:
@@ -794,7 +655,7 @@ class FeedingVisitEditor(_EditorBase):
         # keep the order people were added in; newly ticked people go last
         crew = [p for p in self.visit.crew if p in chosen]
         crew += [p for p in chosen if p not in crew]
-        self._set(self.visit, "crew", crew)
+        self.set_value(self.visit, "crew", crew)
 
     @staticmethod
     def row_of(table: QTableWidget, widget: QWidget | None) -> int:
@@ -851,7 +712,7 @@ class FeedingVisitEditor(_EditorBase):
         self.mark_dirty()
 
     def _sign_position(self, sign: PredatorSignValue, edit: QLineEdit, axis: str) -> None:
-        self._position_edit(edit, axis, lambda v: self._cell_changed(sign, axis, v))
+        self.position_edited(edit, axis, lambda v: self._cell_changed(sign, axis, v))
 
     # --- photos -------------------------------------------------------------------------
     def choose_photos(self) -> None:
@@ -877,8 +738,8 @@ class FeedingVisitEditor(_EditorBase):
 
         worker = workers.Worker(job)
         worker.signals.finished_ok.connect(self._photos_ready)
-        worker.signals.failed.connect(self._show_error)
-        return self._run(worker)
+        worker.signals.failed.connect(self.show_error)
+        return self.run(worker)
 
     def _photos_ready(self, photos: list[PhotoValue]) -> None:
         self.visit.photos.extend(photos)

@@ -4,15 +4,12 @@ history and the season's kilograms by feed type; new sites and visits open their
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -25,13 +22,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
     QStyle,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -74,6 +69,7 @@ from ranger_app.ui.feeding_editor import (
     unit_text,
 )
 from ranger_app.ui.map_view import MapMarker
+from ranger_app.ui.record_lists import Column, RowsModel, make_table
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ALL_SEASONS = -1  # the season combo's "all seasons" entry
@@ -104,80 +100,6 @@ def centimetres(value: float | None) -> str:
 
 def metres(value: float | None) -> str:
     return "" if value is None else _("{n} m").format(n=fmt.number(value, 0))
-
-
-# =========================================================================================
-# a read-only table model over frozen rows
-# =========================================================================================
-
-@dataclass(frozen=True)
-class Column:
-    header: str  # untranslated (N_), translated when shown
-    text: Callable[[Any], str]
-    align_right: bool = False
-    icon: Callable[[Any], QIcon | None] | None = None
-    tooltip: Callable[[Any], str] | None = None
-
-
-class RowsModel(QAbstractTableModel):
-    def __init__(self, columns: Sequence[Column], parent: Any = None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(self.columns[section].header)
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column, row = self.columns[index.column()], self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
-            return column.icon(row)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(row) or None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(len(self.columns) - 1, 0))
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self.rows) - 1, len(self.columns) - 1))
-
-
-def _table(model: RowsModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view
 
 
 # =========================================================================================
@@ -230,7 +152,7 @@ class FeedingWorkspace(QWidget):
             Column(N_("Last visit"), lambda r: date_short(r.last_visit_at, r.last_visit_tz),
                    tooltip=lambda r: fmt.datetime_short(r.last_visit_at, r.last_visit_tz)),
         ], self)
-        self.sites = _table(self.sites_model)
+        self.sites = make_table(self.sites_model)
         self.sites.setSortingEnabled(False)
         self.map = FeedingMap()
         self.map.markerClicked.connect(self._marker_clicked)
@@ -258,7 +180,7 @@ class FeedingWorkspace(QWidget):
             Column(N_("Crew"), lambda v: ", ".join(v.crew_names),
                    tooltip=lambda v: "\n".join(v.crew_names)),
         ], self)
-        self.history = _table(self.history_model)
+        self.history = make_table(self.history_model)
         self.history.doubleClicked.connect(lambda *_a: self.open_visit())
         history_layout = QVBoxLayout(self.history_box)
         history_layout.addWidget(self.history)
@@ -269,7 +191,7 @@ class FeedingWorkspace(QWidget):
                 "All feed")),
             Column(N_("Weight"), lambda r: kilograms(r[1]), align_right=True),
         ], self)
-        self.totals = _table(self.totals_model)
+        self.totals = make_table(self.totals_model)
         self.totals.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.alert_label = QLabel()
         self.alert_label.setWordWrap(True)

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -69,7 +69,7 @@ from ranger_app.domain.fires import (
     area_tolerance,
     fire_to_json,
 )
-from ranger_app.domain.geo import parse_coordinate
+from ranger_app.domain.ids import new_id
 from ranger_app.domain.records import PhotoValue
 from ranger_app.i18n import _, babel_locale, current_language, ngettext
 from ranger_app.i18n import formats as fmt
@@ -77,14 +77,13 @@ from ranger_app.i18n.messages import describe
 from ranger_app.io.perimeter import WalkedPerimeter, import_perimeter
 from ranger_app.io.photos import attach_photo, make_thumbnail
 from ranger_app.store.db import Database
-from ranger_app.store.drafts import discard_draft, save_draft
 from ranger_app.store.fires import PatrolChoice, fire_hotspots, patrol_choices, save_fire
 from ranger_app.store.queries import stations
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapView, MarkerItem, project, unproject
+from ranger_app.ui.record_editor import RecordEditor
 from ranger_app.ui.widgets import LocalDateTimeEdit, VocabCombo
 
-AUTOSAVE_MS = 2000
 THUMB = 96
 ENTITY = "fire_report"
 STATUS_COLOURS = {"ACTIVE": "#e03131", "LOCALIZED": "#f08c00", "EXTINGUISHED": "#2f9e44",
@@ -460,26 +459,16 @@ class NumberEdit(QLineEdit):
 # the editor
 # =========================================================================================
 
-class FireEditor(QWidget):
-    saved = Signal(str)
+class FireEditor(RecordEditor):
+    entity = ENTITY
 
     def __init__(self, db: Database, fire: FireReportValue, draft_key: str | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.db = db
+        super().__init__(db, draft_key or f"{ENTITY}:{fire.uuid or new_id()}", parent)
         self.fire = fire
-        self.draft_key = draft_key or f"{ENTITY}:{fire.uuid or id(self)}"
-        self.dirty = False
-        self._loading = False
-        self._workers: list[workers.Worker] = []
         self._hotspots: list[HotspotValue] = fire_hotspots(db, fire.uuid) if fire.uuid else []
         self._last_perimeter: WalkedPerimeter | None = None
         self.resize(1320, 860)
-
-        self.autosave = QTimer(self)
-        self.autosave.setSingleShot(True)
-        self.autosave.setInterval(AUTOSAVE_MS)
-        self.autosave.timeout.connect(self.save_draft_now)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._scrolled(self._build_report()), "")
@@ -495,19 +484,9 @@ class FireEditor(QWidget):
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([760, 520])
 
-        self.status_label = QLabel()
-        self.save_button = QPushButton()
-        self.save_button.setDefault(True)
-        self.close_button = QPushButton()
-        self.save_button.clicked.connect(self.save)
-        self.close_button.clicked.connect(self.close)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status_label, 1)
-        bottom.addWidget(self.save_button)
-        bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
-        layout.addLayout(bottom)
+        layout.addLayout(self.bottom_row())
 
         self.retranslate()
         self.refresh_all()
@@ -774,19 +753,9 @@ class FireEditor(QWidget):
                 "wind_ms": self.wind, "wind_dir_deg": self.wind_dir,
                 "temp_c": self.temperature, "humidity_pct": self.humidity}
 
-    def mark_dirty(self) -> None:
-        if self._loading:
-            return
-        self.dirty = True
-        self.autosave.start()
-        self.status_label.setText(_("Unsaved changes"))
-
     def _set(self, name: str, value: Any) -> None:
-        if self._loading or getattr(self.fire, name) == value:
-            return
-        setattr(self.fire, name, value)
-        self.mark_dirty()
-        if name in ("number",):
+        self.set_value(self.fire, name, value)
+        if name == "number":
             self._refresh_title()
 
     def _notes_changed(self) -> None:
@@ -823,19 +792,11 @@ class FireEditor(QWidget):
         self.refresh_area_check()
 
     def _position_edited(self, edit: QLineEdit, axis: str) -> None:
-        if self._loading:
-            return
-        text = edit.text().strip()
-        try:
-            value = parse_coordinate(text, axis) if text else None
-        except InvalidValue as err:
-            edit.setStyleSheet("border: 2px solid #c92a2a;")
-            edit.setToolTip(describe(err))
-            return
-        edit.setStyleSheet("")
-        edit.setToolTip("")
-        self._set(axis, value)
-        self.refresh_map()
+        def apply(value: float | None) -> None:
+            self._set(axis, value)
+            self.refresh_map()
+
+        self.position_edited(edit, axis, apply)
 
     def _pick_toggled(self, on: bool) -> None:
         self.map.set_pick_mode(on)
@@ -937,9 +898,9 @@ class FireEditor(QWidget):
             lambda done, total: progress.setValue(int(100 * done / max(total, 1))))
         progress.canceled.connect(worker.cancel)
         worker.signals.finished_ok.connect(self._perimeter_ready)
-        worker.signals.failed.connect(self._show_error)
+        worker.signals.failed.connect(self.show_error)
         worker.signals.done.connect(progress.close)
-        return self._run(worker)
+        return self.run(worker)
 
     def _perimeter_ready(self, walked: WalkedPerimeter) -> None:
         self.fire.perimeter = list(walked.ring)
@@ -979,8 +940,8 @@ class FireEditor(QWidget):
 
         worker = workers.Worker(job)
         worker.signals.finished_ok.connect(self._photos_ready)
-        worker.signals.failed.connect(self._show_error)
-        return self._run(worker)
+        worker.signals.failed.connect(self.show_error)
+        return self.run(worker)
 
     def _photos_ready(self, photos: list[PhotoValue]) -> None:
         self.fire.attachments.extend(photos)
@@ -1008,12 +969,6 @@ class FireEditor(QWidget):
     # saving
     # =====================================================================================
 
-    def save_draft_now(self) -> None:
-        if self.dirty:
-            save_draft(self.db, self.draft_key, ENTITY, self.fire.uuid, fire_to_json(self.fire))
-            self.status_label.setText(_("Draft kept at {time}").format(
-                time=fmt.datetime_short(datetime.now(UTC), self.fire.tz)))
-
     def invalid_numbers(self) -> list[str]:
         """Labels of the number fields whose text is not a number."""
         labels = {"area_total_ha": self.area_labels["total"],
@@ -1035,52 +990,25 @@ class FireEditor(QWidget):
                 bad.append(_("area of status step {n}").format(n=row + 1))
         return bad
 
-    def save(self) -> bool:
-        self.autosave.stop()
+    def value(self) -> FireReportValue:
+        return self.fire
+
+    def draft_json(self) -> str:
+        return fire_to_json(self.fire)
+
+    def store(self) -> None:
+        save_fire(self.db, self.fire)
+
+    def close_question(self) -> str:
+        return _("Save this fire report before closing? A draft is kept either way.")
+
+    def ready_to_save(self) -> bool:
         bad = self.invalid_numbers()
         if bad:
             QMessageBox.warning(self, _("Could not do that"), _(
                 "These values are not numbers: {fields}. Correct the fields marked in red."
             ).format(fields=", ".join(bad)))
-            return False
-        try:
-            save_fire(self.db, self.fire)
-        except RangerError as err:
-            self._show_error(err)
-            return False
-        discard_draft(self.db, self.draft_key)
-        self.dirty = False
-        self.status_label.setText(_("Saved"))
-        self.refresh_all()
-        self.saved.emit(self.fire.uuid or "")
-        return True
-
-    def closeEvent(self, event: Any) -> None:
-        workers.wait_for_all()
-        if self.dirty:
-            answer = QMessageBox.question(
-                self, _("Unsaved changes"),
-                _("Save this fire report before closing? A draft is kept either way."),
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel)
-            if answer == QMessageBox.StandardButton.Cancel:
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Save and not self.save():
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Discard:
-                self.save_draft_now()
-        self.autosave.stop()
-        super().closeEvent(event)
-
-    def _run(self, worker: workers.Worker) -> workers.Worker:
-        self._workers.append(worker)
-        worker.signals.done.connect(lambda: self._workers.remove(worker))
-        return workers.start(worker)
-
-    def _show_error(self, error: BaseException) -> None:
-        QMessageBox.warning(self, _("Could not do that"), describe(error))
+        return not bad
 
     # =====================================================================================
     # showing
@@ -1359,10 +1287,3 @@ class FireEditor(QWidget):
                       self.cause, self.detection_source, self.fuel_type):
             combo.retranslate()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            dirty = self.dirty
-            self.retranslate()
-            self.refresh_all()
-            self.dirty = dirty
-        super().changeEvent(event)

@@ -60,17 +60,17 @@ class MainWindow(QMainWindow):
     def attach_database(self, db: Database) -> None:
         """Build the workspaces over an open database."""
         from ranger_app.store.queries import PatrolListSource
+        from ranger_app.ui.camtraps_workspace import CameraTrapsWorkspace
         from ranger_app.ui.feeding_workspace import FeedingWorkspace
         from ranger_app.ui.fires_workspace import FiresWorkspace
         from ranger_app.ui.patrol_list import PatrolListPage
-        from ranger_app.ui.record_lists import camera_page
 
         self.db = db
         self.patrols = PatrolListPage(PatrolListSource(db))
         self.patrols.openPatrol.connect(self.open_patrol)
         self.patrols.newPatrol.connect(self.new_patrol)
         self.patrols.importGpx.connect(self.new_patrol_from_gpx)
-        self._factories = {1: FiresWorkspace, 2: FeedingWorkspace, 3: camera_page}
+        self._factories = {1: FiresWorkspace, 2: FeedingWorkspace, 3: CameraTrapsWorkspace}
         self._replace_tab(0, self.patrols)
         self.workspaces.currentChanged.connect(self._build_workspace)
         self._build_workspace(self.workspaces.currentIndex())

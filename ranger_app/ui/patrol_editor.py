@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
     QPushButton,
@@ -41,8 +40,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ranger_app.domain.errors import InvalidValue, RangerError
-from ranger_app.domain.geo import parse_coordinate
 from ranger_app.domain.ids import new_id
 from ranger_app.domain.records import (
     LegValue,
@@ -55,19 +52,17 @@ from ranger_app.domain.serial import patrol_to_json
 from ranger_app.domain.vocab import AttributeSpec, attributes_for, vocabulary
 from ranger_app.i18n import _, current_language
 from ranger_app.i18n import formats as fmt
-from ranger_app.i18n.messages import describe
 from ranger_app.io.gpx import parse_gpx
 from ranger_app.io.gpx_import import apply_gpx
 from ranger_app.io.photos import attach_photo, make_thumbnail
 from ranger_app.store.db import Database
-from ranger_app.store.drafts import discard_draft, save_draft
 from ranger_app.store.patrols import save_patrol
 from ranger_app.store.queries import people, stations
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapTrack, MapView
+from ranger_app.ui.record_editor import RecordEditor
 from ranger_app.ui.widgets import CategoryPicker, LocalDateTimeEdit, VocabCombo
 
-AUTOSAVE_MS = 2000
 THUMB = 96
 KIND_OF_ROOT = {"THREAT": "threat", "WILDLIFE": "wildlife", "HUMAN_ACTIVITY": "human",
                 "CARCASS": "carcass", "UNCLASSIFIED": "unclassified"}
@@ -91,25 +86,15 @@ def new_patrol(db: Database) -> PatrolValue:
                        notes_lang=current_language())
 
 
-class PatrolEditor(QWidget):
-    saved = Signal(str)
+class PatrolEditor(RecordEditor):
+    entity = "patrol"
 
     def __init__(self, db: Database, patrol: PatrolValue, draft_key: str | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.db = db
+        super().__init__(db, draft_key or f"patrol:{patrol.uuid or new_id()}", parent)
         self.patrol = patrol
-        self.draft_key = draft_key or f"patrol:{patrol.uuid or id(self)}"
-        self.dirty = False
-        self._loading = False
         self._current_obs: int | None = None
-        self._workers: list[workers.Worker] = []
         self.resize(1280, 820)
-
-        self.autosave = QTimer(self)
-        self.autosave.setSingleShot(True)
-        self.autosave.setInterval(AUTOSAVE_MS)
-        self.autosave.timeout.connect(self.save_draft_now)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_general(), "")
@@ -123,19 +108,9 @@ class PatrolEditor(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
 
-        self.status_label = QLabel()
-        self.save_button = QPushButton()
-        self.save_button.setDefault(True)
-        self.close_button = QPushButton()
-        self.save_button.clicked.connect(self.save)
-        self.close_button.clicked.connect(self.close)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status_label, 1)
-        bottom.addWidget(self.save_button)
-        bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
-        layout.addLayout(bottom)
+        layout.addLayout(self.bottom_row())
 
         self.retranslate()
         self.refresh_all()
@@ -322,18 +297,8 @@ class PatrolEditor(QWidget):
     # editing: every change lands in self.patrol, then autosave
     # =====================================================================================
 
-    def mark_dirty(self) -> None:
-        if self._loading:
-            return
-        self.dirty = True
-        self.autosave.start()
-        self.status_label.setText(_("Unsaved changes"))
-
     def _set(self, field: str, value: Any) -> None:
-        if self._loading or getattr(self.patrol, field) == value:
-            return
-        setattr(self.patrol, field, value)
-        self.mark_dirty()
+        self.set_value(self.patrol, field, value)
 
     def _notes_changed(self) -> None:
         if not self._loading:
@@ -436,9 +401,9 @@ class PatrolEditor(QWidget):
             lambda done, total: progress.setValue(int(100 * done / max(total, 1))))
         progress.canceled.connect(worker.cancel)
         worker.signals.finished_ok.connect(self._gpx_ready)
-        worker.signals.failed.connect(self._show_error)
+        worker.signals.failed.connect(self.show_error)
         worker.signals.done.connect(progress.close)
-        return self._run(worker)
+        return self.run(worker)
 
     def _gpx_ready(self, result: tuple[Any, PhotoValue]) -> None:
         parsed, source = result
@@ -521,20 +486,14 @@ class PatrolEditor(QWidget):
         self.mark_dirty()
 
     def _position_edited(self, edit: QLineEdit, axis: str) -> None:
-        obs = self.current_observation()
-        if obs is None or self._loading:
+        if self.current_observation() is None:
             return
-        text = edit.text().strip()
-        try:
-            value = parse_coordinate(text, axis) if text else None
-        except InvalidValue as err:
-            edit.setStyleSheet("border: 2px solid #c92a2a;")
-            edit.setToolTip(describe(err))
-            return
-        edit.setStyleSheet("")
-        edit.setToolTip("")
-        self._set_obs(axis, value)
-        self.refresh_map()
+
+        def apply(value: float | None) -> None:
+            self._set_obs(axis, value)
+            self.refresh_map()
+
+        self.position_edited(edit, axis, apply)
 
     def _attribute_changed(self, spec: AttributeSpec, value: Any) -> None:
         obs = self.current_observation()
@@ -573,8 +532,8 @@ class PatrolEditor(QWidget):
 
         worker = workers.Worker(job)
         worker.signals.finished_ok.connect(lambda photos: self._photos_ready(obs, photos))
-        worker.signals.failed.connect(self._show_error)
-        return self._run(worker)
+        worker.signals.failed.connect(self.show_error)
+        return self.run(worker)
 
     def _photos_ready(self, obs: ObservationValue, photos: list[PhotoValue]) -> None:
         obs.photos.extend(photos)
@@ -589,53 +548,17 @@ class PatrolEditor(QWidget):
     # saving
     # =====================================================================================
 
-    def save_draft_now(self) -> None:
-        if self.dirty:
-            save_draft(self.db, self.draft_key, "patrol", self.patrol.uuid,
-                       patrol_to_json(self.patrol))
-            self.status_label.setText(_("Draft kept at {time}").format(
-                time=datetime.now().strftime("%H:%M:%S")))
+    def value(self) -> PatrolValue:
+        return self.patrol
 
-    def save(self) -> bool:
-        self.autosave.stop()
-        try:
-            save_patrol(self.db, self.patrol)
-        except RangerError as err:
-            self._show_error(err)
-            return False
-        discard_draft(self.db, self.draft_key)
-        self.dirty = False
-        self.status_label.setText(_("Saved"))
-        self.refresh_all()
-        self.saved.emit(self.patrol.uuid or "")
-        return True
+    def draft_json(self) -> str:
+        return patrol_to_json(self.patrol)
 
-    def closeEvent(self, event: Any) -> None:
-        workers.wait_for_all()
-        if self.dirty:
-            answer = QMessageBox.question(
-                self, _("Unsaved changes"),
-                _("Save this patrol before closing? A draft is kept either way."),
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel)
-            if answer == QMessageBox.StandardButton.Cancel:
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Save and not self.save():
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Discard:
-                self.save_draft_now()
-        self.autosave.stop()
-        super().closeEvent(event)
+    def store(self) -> None:
+        save_patrol(self.db, self.patrol)
 
-    def _run(self, worker: workers.Worker) -> workers.Worker:
-        self._workers.append(worker)
-        worker.signals.done.connect(lambda: self._workers.remove(worker))
-        return workers.start(worker)
-
-    def _show_error(self, error: BaseException) -> None:
-        QMessageBox.warning(self, _("Could not do that"), describe(error))
+    def close_question(self) -> str:
+        return _("Save this patrol before closing? A draft is kept either way.")
 
     # =====================================================================================
     # showing
@@ -889,10 +812,4 @@ class PatrolEditor(QWidget):
         self.armed.setText(_("the team carried service weapons"))
         for combo in (self.patrol_type, self.mandate):
             combo.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-            self.picker.retranslate()
-            self.refresh_all()
-        super().changeEvent(event)
+        self.picker.retranslate()

@@ -1,20 +1,27 @@
-"""Read-only lists of the record types whose editors come later (fires, feeding, cameras)."""
+"""Read-only tables over lists of plain rows: one `Column` (header and cell text) each."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from ranger_app.i18n import N_, _, ngettext
-from ranger_app.i18n import formats as fmt
-from ranger_app.store import queries
-from ranger_app.store.db import Database
+from ranger_app.i18n import _
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-Column = tuple[str, Callable[[Any], str]]  # (untranslated header, cell text)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # untranslated (N_), translated when shown
+    text: Callable[[Any], str]
+    align_right: bool = False
+    icon: Callable[[Any], QIcon | None] | None = None
+    tooltip: Callable[[Any], str] | None = None
 
 
 class RowsModel(QAbstractTableModel):
@@ -28,6 +35,9 @@ class RowsModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
+    def row_at(self, row: int) -> Any:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
@@ -37,89 +47,40 @@ class RowsModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(self.columns[section][0])
+            return _(self.columns[section].header)
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if index.isValid() and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[index.column()][1](self.rows[index.row()])
+        if not index.isValid():
+            return None
+        column, row = self.columns[index.column()], self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row)
+        if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
+            return column.icon(row)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(row) or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-
-class RecordListPage(QWidget):
-    """A table of one record type, loaded in full (these lists are hundreds, not millions)."""
-
-    def __init__(self, load: Callable[[], list[Any]], columns: Sequence[Column],
-                 count_text: Callable[[int], str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.load = load
-        self.count_text = count_text
-        self.model = RowsModel(columns, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.count_label = QLabel()
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.count_label)
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.model.set_rows(self.load())
-        self.table.resizeColumnsToContents()
-        self.retranslate()
-
     def retranslate(self) -> None:
-        self.count_label.setText(self.count_text(self.model.rowCount()))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0,
-                                          max(self.model.columnCount() - 1, 0))
-        if self.model.rows:
-            self.model.dataChanged.emit(self.model.index(0, 0), self.model.index(
-                self.model.rowCount() - 1, self.model.columnCount() - 1))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(len(self.columns) - 1, 0))
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self.rows) - 1, len(self.columns) - 1))
 
 
-def fires_page(db: Database) -> RecordListPage:
-    return RecordListPage(
-        lambda: queries.fire_rows(db),
-        [(N_("Detected"), lambda r: fmt.datetime_short(r.detected_at, r.tz)),
-         (N_("Number"), lambda r: r.number),
-         (N_("Fire type"), lambda r: fmt.term("fire_types", r.fire_type)),
-         (N_("Status"), lambda r: fmt.term("fire_statuses", r.fire_status)),
-         (N_("Area"), lambda r: fmt.hectares(r.area_total_ha)),
-         (N_("Locality"), lambda r: r.locality)],
-        lambda n: ngettext("{n} fire report", "{n} fire reports", n).format(n=n))
-
-
-def feeding_page(db: Database) -> RecordListPage:
-    return RecordListPage(
-        lambda: queries.feeding_site_rows(db),
-        [(N_("Code"), lambda r: r.code),
-         (N_("Name"), lambda r: r.name),
-         (N_("Site type"), lambda r: fmt.term("feeding_site_types", r.site_type)),
-         (N_("Condition"), lambda r: fmt.term("site_conditions", r.condition)),
-         (N_("Visits"), lambda r: fmt.number(r.visits, 0)),
-         (N_("Feed delivered"), lambda r: fmt.kilograms(r.kg_total))],
-        lambda n: ngettext("{n} feeding site", "{n} feeding sites", n).format(n=n))
-
-
-def camera_page(db: Database) -> RecordListPage:
-    return RecordListPage(
-        lambda: queries.service_visit_rows(db),
-        [(N_("Visited"), lambda r: fmt.datetime_short(r.visited_at, r.tz)),
-         (N_("Location"), lambda r: r.location_code),
-         (N_("Camera"), lambda r: r.camera_serial),
-         (N_("Visit type"), lambda r: fmt.term("service_visit_types", r.visit_type)),
-         (N_("Status on arrival"), lambda r: fmt.term("camera_arrival_status",
-                                                       r.arrival_status)),
-         (N_("Images"), lambda r: "" if r.image_count is None else fmt.number(r.image_count, 0))],
-        lambda n: ngettext("{n} service visit", "{n} service visits", n).format(n=n))
+def make_table(model: RowsModel) -> QTableView:
+    """A read-only, row-selecting table view over a RowsModel."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view
