@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_time
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
     QPushButton,
@@ -57,6 +56,7 @@ from ranger_app.domain.camtraps import (
     visit_to_json,
 )
 from ranger_app.domain.errors import RangerError
+from ranger_app.domain.ids import new_id
 from ranger_app.domain.records import PhotoValue
 from ranger_app.domain.vocab import vocabulary
 from ranger_app.i18n import N_, _, babel_locale, current_language, ngettext
@@ -73,12 +73,11 @@ from ranger_app.store.camtraps import (
     save_service_visit,
 )
 from ranger_app.store.db import Database
-from ranger_app.store.drafts import discard_draft, save_draft
 from ranger_app.store.queries import people, stations
 from ranger_app.ui import workers
+from ranger_app.ui.record_editor import RecordEditor
 from ranger_app.ui.widgets import LocalDateTimeEdit, VocabCombo
 
-AUTOSAVE_MS = 2000
 ICON = 96
 SHOWN_IMAGES = 400  # icons built for a card of thousands: the first ones, the rest counted
 NO_VALUE = -1
@@ -135,28 +134,18 @@ def _dspin(low: float, high: float, decimals: int = 1) -> QDoubleSpinBox:
     return spin
 
 
-class ServiceVisitEditor(QWidget):
-    saved = Signal(str)
+class ServiceVisitEditor(RecordEditor):
+    entity = "service_visit"
 
     def __init__(self, db: Database, visit: ServiceVisitValue, draft_key: str | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.db = db
+        super().__init__(db, draft_key or f"service_visit:{visit.uuid or new_id()}", parent)
         self.visit = visit
-        self.draft_key = draft_key or f"service_visit:{visit.uuid or id(self)}"
-        self.dirty = False
-        self._loading = False
-        self._workers: list[workers.Worker] = []
         self.last_import: SdImport | None = None
         self.plan: DeploymentPlan | None = None
         self.locations: list[LocationValue] = []
         self.cameras: list[CameraValue] = []
         self.resize(1100, 780)
-
-        self.autosave = QTimer(self)
-        self.autosave.setSingleShot(True)
-        self.autosave.setInterval(AUTOSAVE_MS)
-        self.autosave.timeout.connect(self.save_draft_now)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._scrolled(self._build_visit()), "")
@@ -166,20 +155,10 @@ class ServiceVisitEditor(QWidget):
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         self.outcome.setObjectName("deploymentOutcome")
-        self.status_label = QLabel()
-        self.save_button = QPushButton()
-        self.save_button.setDefault(True)
-        self.close_button = QPushButton()
-        self.save_button.clicked.connect(self.save)
-        self.close_button.clicked.connect(self.close)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status_label, 1)
-        bottom.addWidget(self.save_button)
-        bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.outcome)
-        layout.addLayout(bottom)
+        layout.addLayout(self.bottom_row())
 
         self.retranslate()
         self.refresh_all()
@@ -440,20 +419,15 @@ class ServiceVisitEditor(QWidget):
     # =====================================================================================
 
     def mark_dirty(self) -> None:
-        if self._loading:
-            return
-        if not self.dirty and self.visit.uuid:
-            self.dirty = True
+        was_clean = not self.dirty
+        super().mark_dirty()
+        if was_clean and self.dirty and self.visit.uuid:
             self.refresh_outcome()  # from what the visit did to what saving will do
-        self.dirty = True
-        self.autosave.start()
-        self.status_label.setText(_("Unsaved changes"))
 
     def _set(self, field: str, value: Any, preview: bool = False) -> None:
         if self._loading or getattr(self.visit, field) == value:
             return
-        setattr(self.visit, field, value)
-        self.mark_dirty()
+        self.set_value(self.visit, field, value)
         if preview:
             self.refresh_outcome()
 
@@ -575,11 +549,11 @@ class ServiceVisitEditor(QWidget):
             lambda done, total: progress.setValue(int(1000 * done / max(total, 1))))
         progress.canceled.connect(worker.cancel)
         worker.signals.finished_ok.connect(self._card_ready)
-        worker.signals.failed.connect(self._show_error)
+        worker.signals.failed.connect(self.show_error)
         worker.signals.done.connect(progress.close)
         self.import_button.setEnabled(False)
         worker.signals.done.connect(lambda: self.import_button.setEnabled(True))
-        return self._run(worker)
+        return self.run(worker)
 
     def _card_ready(self, result: SdImport) -> None:
         self.last_import = result
@@ -626,8 +600,8 @@ class ServiceVisitEditor(QWidget):
 
         worker = workers.Worker(job)
         worker.signals.finished_ok.connect(self._photos_ready)
-        worker.signals.failed.connect(self._show_error)
-        return self._run(worker)
+        worker.signals.failed.connect(self.show_error)
+        return self.run(worker)
 
     def _photos_ready(self, photos: list[PhotoValue]) -> None:
         self.visit.photos.extend(photos)
@@ -638,53 +612,17 @@ class ServiceVisitEditor(QWidget):
     # saving
     # =====================================================================================
 
-    def save_draft_now(self) -> None:
-        if self.dirty:
-            save_draft(self.db, self.draft_key, "service_visit", self.visit.uuid,
-                       visit_to_json(self.visit))
-            self.status_label.setText(_("Draft kept at {time}").format(
-                time=datetime.now().strftime("%H:%M:%S")))
+    def value(self) -> ServiceVisitValue:
+        return self.visit
 
-    def save(self) -> bool:
-        self.autosave.stop()
-        try:
-            save_service_visit(self.db, self.visit)
-        except RangerError as err:
-            self._show_error(err)
-            return False
-        discard_draft(self.db, self.draft_key)
-        self.dirty = False
-        self.status_label.setText(_("Saved"))
-        self.refresh_all()
-        self.saved.emit(self.visit.uuid or "")
-        return True
+    def draft_json(self) -> str:
+        return visit_to_json(self.visit)
 
-    def closeEvent(self, event: Any) -> None:
-        workers.wait_for_all()
-        if self.dirty:
-            answer = QMessageBox.question(
-                self, _("Unsaved changes"),
-                _("Save this visit before closing? A draft is kept either way."),
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel)
-            if answer == QMessageBox.StandardButton.Cancel:
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Save and not self.save():
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Discard:
-                self.save_draft_now()
-        self.autosave.stop()
-        super().closeEvent(event)
+    def store(self) -> None:
+        save_service_visit(self.db, self.visit)
 
-    def _run(self, worker: workers.Worker) -> workers.Worker:
-        self._workers.append(worker)
-        worker.signals.done.connect(lambda: self._workers.remove(worker))
-        return workers.start(worker)
-
-    def _show_error(self, error: BaseException) -> None:
-        QMessageBox.warning(self, _("Could not do that"), describe(error))
+    def close_question(self) -> str:
+        return _("Save this visit before closing? A draft is kept either way.")
 
     # =====================================================================================
     # showing
@@ -959,9 +897,3 @@ class ServiceVisitEditor(QWidget):
         self.close_button.setText(_("Close"))
         for combo in (self.visit_type, self.arrival, self.battery_type):
             combo.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-            self.refresh_all()
-        super().changeEvent(event)
