@@ -60,6 +60,7 @@ from ranger_app.store.models import (
     ServiceVisit,
     Station,
 )
+from ranger_app.store.rows import assign_changed, photo_value
 
 OWNER = "service_visit"
 IMAGE_KIND = "camtrap"
@@ -78,27 +79,12 @@ def _live_get(session: Session, model: Any, uuid: str | None, entity: str) -> An
     return row
 
 
-def _assign(row: object, values: dict[str, object]) -> None:
-    """Set only what differs, so an unchanged row writes no change."""
-    for key, value in values.items():
-        if getattr(row, key) != value:
-            setattr(row, key, value)
-
-
 def _pipe(values: list[str]) -> str:
     return "|".join(v for v in values if v)
 
 
 def _split(text: str) -> list[str]:
     return [v for v in (text or "").split("|") if v]
-
-
-def _photo_value(a: Attachment) -> PhotoValue:
-    return PhotoValue(
-        sha256=a.sha256, filename=a.filename, mime=a.mime, size=a.size, taken_at=a.taken_at,
-        lat=a.lat, lon=a.lon, width=a.width, height=a.height, caption=a.caption, kind=a.kind,
-        uuid=a.uuid,
-    )
 
 
 def _settings(text: str) -> dict[str, Any]:
@@ -143,8 +129,8 @@ def _visit_value(v: ServiceVisit, opened: Deployment | None,
         settings=_settings(v.settings_json), actions=_split(v.actions), walk_test=v.walk_test,
         theft_note=v.theft_note, police_report=v.police_report, notes=v.notes,
         notes_lang=v.notes_lang, replacement_camera_uuid=replacement,
-        images=[_photo_value(a) for a in ordered if a.kind == IMAGE_KIND],
-        photos=[_photo_value(a) for a in ordered if a.kind != IMAGE_KIND],
+        images=[photo_value(a) for a in ordered if a.kind == IMAGE_KIND],
+        photos=[photo_value(a) for a in ordered if a.kind != IMAGE_KIND],
         deployment_uuid=v.deployment_uuid,
         opened_deployment_uuid=opened.uuid if opened is not None else None,
         uuid=v.uuid, rev=v.rev,
@@ -291,7 +277,7 @@ def _save_attachments(session: Session, owner_uuid: str, wanted: list[PhotoValue
             photo.uuid = photo.uuid or new_id()
             new_rows.append({"uuid": photo.uuid, **values})
         else:
-            _assign(row, values)
+            assign_changed(row, values)
     session.flush()
     if new_rows:
         from ranger_app.store.changes import writer_for
@@ -382,7 +368,7 @@ def save_service_visit(db: Database, visit: ServiceVisitValue,
             row = ServiceVisit(uuid=visit.uuid or new_id(), location_uuid=loc.uuid)
             s.add(row)
         visit.uuid = row.uuid
-        _assign(row, dict(
+        assign_changed(row, dict(
             location_uuid=loc.uuid, camera_uuid=visit.camera_uuid, visit_type=visit.visit_type,
             visited_at=visit.visited_at, tz=loc.tz, crew=_pipe(visit.crew),
             arrival_status=visit.arrival_status, battery_pct=visit.battery_pct,
@@ -403,7 +389,7 @@ def save_service_visit(db: Database, visit: ServiceVisitValue,
         if plan.close_uuid:
             closed_row = s.get(Deployment, plan.close_uuid)
             assert closed_row is not None
-            _assign(closed_row, dict(end_at=plan.close_at, closed_by_visit=row.uuid))
+            assign_changed(closed_row, dict(end_at=plan.close_at, closed_by_visit=row.uuid))
         setup = deployment_setup(visit, loc.feature)
         if plan.open_camera_uuid:
             values = dict(location_uuid=loc.uuid, camera_uuid=plan.open_camera_uuid,
@@ -412,16 +398,16 @@ def save_service_visit(db: Database, visit: ServiceVisitValue,
                 opened = Deployment(uuid=new_id(), **values)
                 s.add(opened)
             else:
-                _assign(opened, values)
+                assign_changed(opened, values)
         for cam_uuid, state in plan.camera_states.items():
             cam_row = s.get(Camera, cam_uuid)
             if cam_row is not None:
-                _assign(cam_row, {"state": state})
+                assign_changed(cam_row, {"state": state})
                 if state == "DEPLOYED" and loc.station_uuid:
-                    _assign(cam_row, {"station_uuid": loc.station_uuid})
+                    assign_changed(cam_row, {"station_uuid": loc.station_uuid})
         s.flush()
         belongs = plan.belongs_to or (opened.uuid if opened is not None else None)
-        _assign(row, {"deployment_uuid": belongs})
+        assign_changed(row, {"deployment_uuid": belongs})
         visit.deployment_uuid = belongs
         visit.opened_deployment_uuid = opened.uuid if opened is not None else None
         for image in visit.images:
@@ -484,7 +470,7 @@ def add_visit_images(session: Session, visit_uuid: str, images: list[PhotoValue]
         .where(Attachment.owner_uuid == visit_uuid, Attachment.kind == IMAGE_KIND,
                Attachment.deleted.is_(False))).one()
     times = [t for t in (held[1], held[2], *(i.taken_at for i in images)) if t is not None]
-    _assign(row, dict(first_image_at=min(times) if times else None,
+    assign_changed(row, dict(first_image_at=min(times) if times else None,
                       last_image_at=max(times) if times else None,
                       image_count=int(held[0] or 0) + len(images)))
     session.flush()
@@ -510,7 +496,7 @@ def save_location(db: Database, loc: LocationValue, user: str | None = None) -> 
         if row is None:
             row = CameraLocation(uuid=loc.uuid or new_id(), lat=loc.lat, lon=loc.lon)
             s.add(row)
-        _assign(row, dict(code=loc.code.strip(), name=loc.name.strip(),
+        assign_changed(row, dict(code=loc.code.strip(), name=loc.name.strip(),
                           station_uuid=loc.station_uuid, lat=loc.lat, lon=loc.lon,
                           uncertainty_m=loc.uncertainty_m, habitat=loc.habitat,
                           feature=loc.feature, country=loc.country, tz=loc.tz,
@@ -527,7 +513,7 @@ def save_camera(db: Database, cam: CameraValue, user: str | None = None) -> Came
         if row is None:
             row = Camera(uuid=cam.uuid or new_id(), serial=cam.serial)
             s.add(row)
-        _assign(row, dict(serial=cam.serial.strip(), make=cam.make.strip(),
+        assign_changed(row, dict(serial=cam.serial.strip(), make=cam.make.strip(),
                           model=cam.model.strip(), state=cam.state,
                           station_uuid=cam.station_uuid, year_purchased=cam.year_purchased,
                           notes=cam.notes))
@@ -684,7 +670,7 @@ def camtrap_data(db: Database) -> CamtrapData:
             select(ServiceVisit).where(ServiceVisit.deleted.is_(False))
             .order_by(ServiceVisit.visited_at, ServiceVisit.uuid))]
         location_of = {v.uuid: v.location_uuid for v in visits}
-        images = [(a.owner_uuid, _photo_value(a)) for a in s.scalars(
+        images = [(a.owner_uuid, photo_value(a)) for a in s.scalars(
             select(Attachment).where(Attachment.owner_entity == OWNER,
                                      Attachment.kind == IMAGE_KIND,
                                      Attachment.deleted.is_(False))

@@ -49,12 +49,12 @@ from ranger_app.store.models import (
     Synced,
     UngulateSign,
 )
-from ranger_app.store.patrols import (
-    _assign,
-    _live,
-    _photo_value,
-    _save_attachments,
-    _sync_children,
+from ranger_app.store.rows import (
+    assign_changed,
+    live_rows,
+    photo_value,
+    save_attachments,
+    tombstone_missing,
 )
 
 # Local days of a season are at most 14 hours away from UTC days (UTC+14 .. UTC-12).
@@ -177,7 +177,7 @@ def save_site(db: Database, site: FeedingSiteValue, user: str | None = None) -> 
         if row is None:
             row = FeedingSite(uuid=site.uuid or new_id())
             s.add(row)
-        _assign(row, dict(
+        assign_changed(row, dict(
             code=code, name=site.name.strip(), site_type=site.site_type,
             station_uuid=site.station_uuid, lat=site.lat, lon=site.lon,
             capacity=site.capacity, target_species="|".join(site.target_species),
@@ -216,10 +216,11 @@ def load_visit(db: Database, uuid: str) -> FeedingVisitValue:
         def ordered(rows: list[M]) -> list[M]:
             return sorted(rows, key=lambda r: r.uuid)
 
-        items = ordered(_live(s, FeedItem, FeedItem.visit_uuid == uuid))
-        ungulates = ordered(_live(s, UngulateSign, UngulateSign.visit_uuid == uuid))
-        predators = ordered(_live(s, PredatorSign, PredatorSign.visit_uuid == uuid))
-        photos = sorted(_live(s, Attachment, Attachment.owner_uuid == uuid), key=lambda a: a.uuid)
+        items = ordered(live_rows(s, FeedItem, FeedItem.visit_uuid == uuid))
+        ungulates = ordered(live_rows(s, UngulateSign, UngulateSign.visit_uuid == uuid))
+        predators = ordered(live_rows(s, PredatorSign, PredatorSign.visit_uuid == uuid))
+        photos = sorted(live_rows(s, Attachment, Attachment.owner_uuid == uuid),
+                        key=lambda a: a.uuid)
         return FeedingVisitValue(
             site_uuid=v.site_uuid, visited_at=v.visited_at, tz=v.tz,
             crew=[c for c in v.crew.split("|") if c], transport=v.transport,
@@ -230,7 +231,7 @@ def load_visit(db: Database, uuid: str) -> FeedingVisitValue:
             predator_signs=[PredatorSignValue(p.species, p.sign_type, p.distance_m,
                                               p.pad_width_cm, p.lat, p.lon, p.prey_species,
                                               p.note, p.uuid) for p in predators],
-            photos=[_photo_value(a) for a in photos],
+            photos=[photo_value(a) for a in photos],
             notes=v.notes, notes_lang=v.notes_lang, uuid=v.uuid, rev=v.rev,
         )
 
@@ -254,8 +255,8 @@ def new_visit(db: Database, site_uuid: str | None = None) -> FeedingVisitValue:
 def _save_children(session: Session, model: type[M], visit_uuid: str,
                    values: Sequence[Any], columns: Callable[[Any], dict[str, Any]]) -> None:
     """Diff one kind of child against its live rows: insert, update or tombstone."""
-    existing = _live(session, model, model.visit_uuid == visit_uuid)  # type: ignore[attr-defined]
-    live = _sync_children(session, existing, {v.uuid for v in values if v.uuid})
+    existing = live_rows(session, model, model.visit_uuid == visit_uuid)  # type: ignore[attr-defined]
+    live = tombstone_missing(existing, {v.uuid for v in values if v.uuid})
     for value in values:
         wanted = {"visit_uuid": visit_uuid, **columns(value)}
         row = live.get(value.uuid or "")
@@ -264,7 +265,7 @@ def _save_children(session: Session, model: type[M], visit_uuid: str,
             session.add(row)
             value.uuid = row.uuid
         else:
-            _assign(row, wanted)
+            assign_changed(row, wanted)
 
 
 def save_visit(db: Database, visit: FeedingVisitValue,
@@ -285,7 +286,7 @@ def save_visit(db: Database, visit: FeedingVisitValue,
         if row is None:
             row = FeedingVisit(uuid=visit.uuid or new_id())
             s.add(row)
-        _assign(row, dict(
+        assign_changed(row, dict(
             site_uuid=site.uuid, visited_at=visit.visited_at, tz=visit.tz,
             crew="|".join(dict.fromkeys(visit.crew)), transport=visit.transport,
             remaining_pct=visit.remaining_pct, snow_depth_cm=visit.snow_depth_cm,
@@ -303,7 +304,7 @@ def save_visit(db: Database, visit: FeedingVisitValue,
             "species": p.species, "sign_type": p.sign_type, "distance_m": _float(p.distance_m),
             "pad_width_cm": _float(p.pad_width_cm), "lat": p.lat, "lon": p.lon,
             "prey_species": p.prey_species, "note": p.note})
-        _save_attachments(s, "feeding_visit", row.uuid, visit.photos)
+        save_attachments(s, "feeding_visit", row.uuid, visit.photos)
         s.flush()
         visit.rev = row.rev
     return visit
@@ -340,7 +341,7 @@ def _float(value: float | None) -> float | None:
 def _items_by_visit(session: Session, visit_uuids: list[str]) -> dict[str, list[FeedItem]]:
     out: dict[str, list[FeedItem]] = defaultdict(list)
     for chunk in _chunks(visit_uuids):
-        for item in sorted(_live(session, FeedItem, FeedItem.visit_uuid.in_(chunk)),
+        for item in sorted(live_rows(session, FeedItem, FeedItem.visit_uuid.in_(chunk)),
                            key=lambda i: i.uuid):
             out[item.visit_uuid].append(item)
     return out
@@ -381,9 +382,9 @@ def visit_history(db: Database, site_uuid: str, season: int | None = None) -> li
         ungulates: dict[str, int] = defaultdict(int)
         predators: dict[str, list[str]] = defaultdict(list)
         for chunk in _chunks(ids):
-            for u in _live(s, UngulateSign, UngulateSign.visit_uuid.in_(chunk)):
+            for u in live_rows(s, UngulateSign, UngulateSign.visit_uuid.in_(chunk)):
                 ungulates[u.visit_uuid] += 1
-            for p in _live(s, PredatorSign, PredatorSign.visit_uuid.in_(chunk)):
+            for p in live_rows(s, PredatorSign, PredatorSign.visit_uuid.in_(chunk)):
                 predators[p.visit_uuid].append(p.species)
         names = dict(s.execute(select(Person.uuid, Person.name)).all())
         visits.sort(key=lambda v: (v.visited_at is not None, v.visited_at, v.uuid), reverse=True)
@@ -421,7 +422,7 @@ def site_rows(db: Database, season: int | None = None) -> list[SiteRow]:
                 last[v.site_uuid] = v
         cameras = dict(s.execute(select(CameraLocation.uuid, CameraLocation.code)).all())
         rows = []
-        for site in _live(s, FeedingSite):
+        for site in live_rows(s, FeedingSite):
             lv = last.get(site.uuid)
             rows.append(SiteRow(
                 uuid=site.uuid, code=site.code, name=site.name, site_type=site.site_type,
@@ -453,11 +454,11 @@ def sites_with_kill_alerts(db: Database, season: int | None) -> dict[str, list[K
         visits = {v.uuid: v for v in _visits_in(s, season)}
         kills: list[PredatorSign] = []
         for chunk in _chunks(list(visits)):
-            kills += _live(s, PredatorSign, PredatorSign.visit_uuid.in_(chunk),
+            kills += live_rows(s, PredatorSign, PredatorSign.visit_uuid.in_(chunk),
                            PredatorSign.sign_type == KILL)
         if not kills:
             return {}
-        sites = {site.uuid: site for site in _live(s, FeedingSite)}
+        sites = {site.uuid: site for site in live_rows(s, FeedingSite)}
     placed = [site for site in sites.values() if site.lat is not None and site.lon is not None]
     found: dict[str, list[KillAlert]] = defaultdict(list)
 

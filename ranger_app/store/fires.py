@@ -35,7 +35,13 @@ from ranger_app.store.models import (
     FirmsHotspot,
     Patrol,
 )
-from ranger_app.store.patrols import _assign, _live, _photo_value, _save_attachments, _sync_children
+from ranger_app.store.rows import (
+    assign_changed,
+    live_rows,
+    photo_value,
+    save_attachments,
+    tombstone_missing,
+)
 
 ENTITY = "fire_report"
 
@@ -70,16 +76,16 @@ def load_fire(db: Database, uuid: str) -> FireReportValue:
         f = s.get(FireReport, uuid)
         if f is None or f.deleted:
             raise RecordNotFound("fire_report", uuid)
-        steps = _live(s, FireStatusStep, FireStatusStep.fire_uuid == uuid)
+        steps = live_rows(s, FireStatusStep, FireStatusStep.fire_uuid == uuid)
         steps.sort(key=lambda x: (x.at is None, x.at or datetime.min.replace(tzinfo=UTC),
                                   x.uuid))
-        atts = sorted(_live(s, Attachment, Attachment.owner_uuid == uuid), key=lambda a: a.uuid)
+        atts = sorted(live_rows(s, Attachment, Attachment.owner_uuid == uuid), key=lambda a: a.uuid)
         return FireReportValue(
             **{name: getattr(f, name) for name in _PLAIN},
             perimeter=_ring_from_json(f.perimeter),
             steps=[FireStatusStepValue(x.fire_status, x.at, x.area_ha, x.note, x.uuid)
                    for x in steps],
-            attachments=[_photo_value(a) for a in atts],
+            attachments=[photo_value(a) for a in atts],
             uuid=f.uuid, rev=f.rev,
         )
 
@@ -96,11 +102,11 @@ def save_fire(db: Database, fire: FireReportValue, user: str | None = None) -> F
             s.add(row)
         values: dict[str, Any] = {name: getattr(fire, name) for name in _PLAIN}
         values["perimeter"] = _ring_to_json(fire.perimeter)
-        _assign(row, values)
+        assign_changed(row, values)
         s.flush()
         fire.uuid = row.uuid
 
-        live = _sync_children(s, _live(s, FireStatusStep, FireStatusStep.fire_uuid == row.uuid),
+        live = tombstone_missing(live_rows(s, FireStatusStep, FireStatusStep.fire_uuid == row.uuid),
                               {x.uuid for x in fire.steps if x.uuid})
         for step in fire.steps:
             svalues = dict(fire_uuid=row.uuid, fire_status=step.fire_status, at=step.at,
@@ -111,8 +117,8 @@ def save_fire(db: Database, fire: FireReportValue, user: str | None = None) -> F
                 s.add(srow)
                 step.uuid = srow.uuid
             else:
-                _assign(srow, svalues)
-        _save_attachments(s, ENTITY, row.uuid, fire.attachments)
+                assign_changed(srow, svalues)
+        save_attachments(s, ENTITY, row.uuid, fire.attachments)
         s.flush()
         fire.rev = row.rev
     return fire
@@ -125,8 +131,8 @@ def delete_fire(db: Database, uuid: str, user: str | None = None) -> None:
         if row is None or row.deleted:
             raise RecordNotFound("fire_report", uuid)
         row.deleted = True
-        for child in (_live(s, FireStatusStep, FireStatusStep.fire_uuid == uuid)
-                      + _live(s, Attachment, Attachment.owner_uuid == uuid)):
+        for child in (live_rows(s, FireStatusStep, FireStatusStep.fire_uuid == uuid)
+                      + live_rows(s, Attachment, Attachment.owner_uuid == uuid)):
             child.deleted = True
         for spot in s.scalars(select(FirmsHotspot).where(FirmsHotspot.matched_fire_uuid == uuid)):
             spot.matched_fire_uuid = None

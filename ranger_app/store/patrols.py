@@ -7,10 +7,8 @@ updated, removed ones tombstoned; the change log records each. One transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ranger_app.domain.errors import RecordLocked, RecordNotFound
@@ -36,23 +34,16 @@ from ranger_app.store.models import (
     Synced,
     Track,
 )
+from ranger_app.store.rows import (
+    assign_changed,
+    live_rows,
+    photo_value,
+    save_attachments,
+    tombstone_missing,
+)
 
 LOCKED_STATUSES = frozenset({"APPROVED"})
 M = TypeVar("M", bound=Synced)
-
-
-def _live(session: Session, model: type[M], *where: object) -> list[M]:
-    return list(
-        session.scalars(select(model).where(*where, model.deleted.is_(False)))  # type: ignore[attr-defined]
-    )
-
-
-def _photo_value(a: Attachment) -> PhotoValue:
-    return PhotoValue(
-        sha256=a.sha256, filename=a.filename, mime=a.mime, size=a.size, taken_at=a.taken_at,
-        lat=a.lat, lon=a.lon, width=a.width, height=a.height, caption=a.caption, kind=a.kind,
-        uuid=a.uuid,
-    )
 
 
 def load_patrol(db: Database, uuid: str) -> PatrolValue:
@@ -60,18 +51,19 @@ def load_patrol(db: Database, uuid: str) -> PatrolValue:
         p = s.get(Patrol, uuid)
         if p is None or p.deleted:
             raise RecordNotFound("patrol", uuid)
-        legs = sorted(_live(s, PatrolLeg, PatrolLeg.patrol_uuid == uuid), key=lambda x: x.ordinal)
+        legs = sorted(live_rows(s, PatrolLeg, PatrolLeg.patrol_uuid == uuid),
+                      key=lambda x: x.ordinal)
         members: dict[str, list[MemberValue]] = {}
         if legs:
-            for m in _live(s, LegMember, LegMember.leg_uuid.in_([leg.uuid for leg in legs])):
+            for m in live_rows(s, LegMember, LegMember.leg_uuid.in_([leg.uuid for leg in legs])):
                 members.setdefault(m.leg_uuid, []).append(
                     MemberValue(m.person_uuid, m.is_leader, m.uuid))
-        obs = _live(s, Observation, Observation.patrol_uuid == uuid)
+        obs = live_rows(s, Observation, Observation.patrol_uuid == uuid)
         obs.sort(key=lambda o: (o.observed_at is None, o.observed_at, o.uuid))
-        atts = _live(s, Attachment, Attachment.owner_uuid.in_([uuid] + [o.uuid for o in obs]))
+        atts = live_rows(s, Attachment, Attachment.owner_uuid.in_([uuid] + [o.uuid for o in obs]))
         photos: dict[str, list[PhotoValue]] = {}
         for a in sorted(atts, key=lambda a: a.uuid):
-            photos.setdefault(a.owner_uuid, []).append(_photo_value(a))
+            photos.setdefault(a.owner_uuid, []).append(photo_value(a))
         ordinal_of = {leg.uuid: leg.ordinal for leg in legs}
         tracks = [
             TrackValue(
@@ -81,7 +73,7 @@ def load_patrol(db: Database, uuid: str) -> PatrolValue:
                 name=t.name, leg_uuid=t.leg_uuid, leg_ordinal=ordinal_of.get(t.leg_uuid or ""),
                 source_sha256=t.source_sha256, uuid=t.uuid,
             )
-            for t in sorted(_live(s, Track, Track.patrol_uuid == uuid),
+            for t in sorted(live_rows(s, Track, Track.patrol_uuid == uuid),
                             key=lambda t: (t.start_at is None, t.start_at, t.uuid))
         ]
         return PatrolValue(
@@ -110,44 +102,6 @@ def load_patrol(db: Database, uuid: str) -> PatrolValue:
         )
 
 
-def _assign(row: object, values: dict[str, object]) -> None:
-    """Set only what differs, so an unchanged row writes no change."""
-    for key, value in values.items():
-        if getattr(row, key) != value:
-            setattr(row, key, value)
-
-
-def _sync_children(session: Session, existing: Iterable[M], wanted_ids: set[str]) -> dict[str, M]:
-    """Tombstone rows no longer wanted; return the live ones by id."""
-    live = {}
-    for row in existing:
-        if row.uuid in wanted_ids:
-            live[row.uuid] = row
-        else:
-            row.deleted = True
-    return live
-
-
-def _save_attachments(session: Session, owner_entity: str, owner_uuid: str,
-                      photos: list[PhotoValue]) -> None:
-    existing = _live(session, Attachment, Attachment.owner_uuid == owner_uuid)
-    live = _sync_children(session, existing, {p.uuid for p in photos if p.uuid})
-    for photo in photos:
-        values = dict(
-            sha256=photo.sha256, kind=photo.kind, owner_entity=owner_entity,
-            owner_uuid=owner_uuid, filename=photo.filename, mime=photo.mime, size=photo.size,
-            taken_at=photo.taken_at, lat=photo.lat, lon=photo.lon, width=photo.width,
-            height=photo.height, caption=photo.caption,
-        )
-        row = live.get(photo.uuid or "")
-        if row is None:
-            row = Attachment(uuid=photo.uuid or new_id(), **values)
-            session.add(row)
-            photo.uuid = row.uuid
-        else:
-            _assign(row, values)
-
-
 def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> PatrolValue:
     """Validate and write the whole patrol; fills in the ids of new parts and returns it."""
     validate_patrol(patrol)
@@ -159,7 +113,7 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
             row = Patrol(uuid=patrol.uuid or new_id())
             s.add(row)
         leader = _leader_name(s, patrol)
-        _assign(row, dict(
+        assign_changed(row, dict(
             station_uuid=patrol.station_uuid, number=patrol.number,
             patrol_type=patrol.patrol_type, mandate=patrol.mandate, armed=patrol.armed,
             start_at=patrol.start_at, end_at=patrol.end_at, tz=patrol.tz, notes=patrol.notes,
@@ -170,8 +124,7 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
         s.flush()
         patrol.uuid = row.uuid
 
-        legs_live = _sync_children(
-            s, _live(s, PatrolLeg, PatrolLeg.patrol_uuid == row.uuid),
+        legs_live = tombstone_missing(live_rows(s, PatrolLeg, PatrolLeg.patrol_uuid == row.uuid),
             {leg.uuid for leg in patrol.legs if leg.uuid})
         leg_id_by_ordinal: dict[int, str] = {}
         for i, leg in enumerate(patrol.legs, start=1):
@@ -184,11 +137,11 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
                 s.add(leg_row)
                 leg.uuid = leg_row.uuid
             else:
-                _assign(leg_row, values)
+                assign_changed(leg_row, values)
             leg_id_by_ordinal[i] = leg_row.uuid
             s.flush()
-            members_live = _sync_children(
-                s, _live(s, LegMember, LegMember.leg_uuid == leg_row.uuid),
+            members_live = tombstone_missing(
+                live_rows(s, LegMember, LegMember.leg_uuid == leg_row.uuid),
                 {m.uuid for m in leg.members if m.uuid})
             for member in leg.members:
                 mvalues = dict(leg_uuid=leg_row.uuid, person_uuid=member.person_uuid,
@@ -199,11 +152,10 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
                     s.add(mrow)
                     member.uuid = mrow.uuid
                 else:
-                    _assign(mrow, mvalues)
+                    assign_changed(mrow, mvalues)
 
         s.flush()
-        tracks_live = _sync_children(
-            s, _live(s, Track, Track.patrol_uuid == row.uuid),
+        tracks_live = tombstone_missing(live_rows(s, Track, Track.patrol_uuid == row.uuid),
             {t.uuid for t in patrol.tracks if t.uuid})
         for track in patrol.tracks:
             if track.leg_ordinal is not None and track.leg_ordinal in leg_id_by_ordinal:
@@ -221,10 +173,9 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
                 s.add(trow)
                 track.uuid = trow.uuid
             else:
-                _assign(trow, tvalues)
+                assign_changed(trow, tvalues)
 
-        obs_live = _sync_children(
-            s, _live(s, Observation, Observation.patrol_uuid == row.uuid),
+        obs_live = tombstone_missing(live_rows(s, Observation, Observation.patrol_uuid == row.uuid),
             {o.uuid for o in patrol.observations if o.uuid})
         for obs in patrol.observations:
             ovalues = dict(
@@ -240,10 +191,10 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
                 s.add(orow)
                 obs.uuid = orow.uuid
             else:
-                _assign(orow, ovalues)
+                assign_changed(orow, ovalues)
             s.flush()
-            _save_attachments(s, "observation", orow.uuid, obs.photos)
-        _save_attachments(s, "patrol", row.uuid, patrol.attachments)
+            save_attachments(s, "observation", orow.uuid, obs.photos)
+        save_attachments(s, "patrol", row.uuid, patrol.attachments)
         s.flush()
         patrol.rev = row.rev
     return patrol
