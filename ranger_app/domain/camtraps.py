@@ -16,9 +16,7 @@ registered with `ranger_app.i18n.messages` at the end of this module.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from ranger_app.domain.errors import (
 )
 from ranger_app.domain.geo import check_position
 from ranger_app.domain.records import PhotoValue
+from ranger_app.domain.serial import json_to_dict, value_to_json
 from ranger_app.domain.validation import check_not_future
 from ranger_app.domain.vocab import vocabulary
 
@@ -613,36 +612,12 @@ def round_position(lat: float, lon: float, precision: float,
 
 # --- drafts: a visit to JSON and back -------------------------------------------------------
 
-def _encode(obj: Any) -> Any:
-    if isinstance(obj, datetime):
-        return {"$dt": obj.isoformat()}
-    if isinstance(obj, bytes):
-        return {"$b64": base64.b64encode(obj).decode("ascii")}
-    if isinstance(obj, dict):
-        return {k: _encode(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_encode(v) for v in obj]
-    return obj
-
-
-def _decode(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        if set(obj) == {"$dt"}:
-            return datetime.fromisoformat(obj["$dt"])
-        if set(obj) == {"$b64"}:
-            return base64.b64decode(obj["$b64"])
-        return {k: _decode(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_decode(v) for v in obj]
-    return obj
-
-
 def visit_to_json(visit: ServiceVisitValue) -> str:
-    return json.dumps(_encode(dataclasses.asdict(visit)), ensure_ascii=False)
+    return value_to_json(visit)
 
 
 def visit_from_json(text: str) -> ServiceVisitValue:
-    d = _decode(json.loads(text))
+    d = json_to_dict(text)
     images = [PhotoValue(**p) for p in d.pop("images", [])]
     photos = [PhotoValue(**p) for p in d.pop("photos", [])]
     known = {f.name for f in dataclasses.fields(ServiceVisitValue)}

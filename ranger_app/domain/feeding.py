@@ -12,16 +12,15 @@ to 30 April 2024, by the station's local calendar.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from ranger_app.domain.errors import BadInput
 from ranger_app.domain.geo import check_position
 from ranger_app.domain.records import PhotoValue
+from ranger_app.domain.serial import json_to_dict, value_to_json
 from ranger_app.domain.validation import check_not_future
 from ranger_app.domain.vocab import vocabulary
 from ranger_app.i18n import N_, _
@@ -286,40 +285,20 @@ def current_season(today: date) -> int:
 # drafts: values to JSON and back
 # =========================================================================================
 
-def _encode(obj: Any) -> Any:
-    if isinstance(obj, datetime):
-        return {"$dt": obj.isoformat()}
-    if isinstance(obj, dict):
-        return {k: _encode(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_encode(v) for v in obj]
-    return obj
-
-
-def _decode(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        if set(obj) == {"$dt"}:
-            return datetime.fromisoformat(obj["$dt"])
-        return {k: _decode(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_decode(v) for v in obj]
-    return obj
-
-
 def site_to_json(site: FeedingSiteValue) -> str:
-    return json.dumps(_encode(asdict(site)), ensure_ascii=False)
+    return value_to_json(site)
 
 
 def site_from_json(text: str) -> FeedingSiteValue:
-    return FeedingSiteValue(**_decode(json.loads(text)))
+    return FeedingSiteValue(**json_to_dict(text))
 
 
 def visit_to_json(visit: FeedingVisitValue) -> str:
-    return json.dumps(_encode(asdict(visit)), ensure_ascii=False)
+    return value_to_json(visit)
 
 
 def visit_from_json(text: str) -> FeedingVisitValue:
-    d = _decode(json.loads(text))
+    d = json_to_dict(text)
     return FeedingVisitValue(**{
         **d,
         "items": [FeedItemValue(**x) for x in d.pop("items")],

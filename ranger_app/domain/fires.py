@@ -9,8 +9,6 @@ importer and the tests share one definition.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ from zoneinfo import ZoneInfo
 from ranger_app.domain.errors import BadInput, MissingValue
 from ranger_app.domain.geo import check_position, haversine_m
 from ranger_app.domain.records import PhotoValue
-from ranger_app.domain.serial import _decode, _encode
+from ranger_app.domain.serial import json_to_dict, value_to_json
 from ranger_app.domain.validation import check_not_future
 from ranger_app.domain.vocab import vocabulary
 
@@ -474,11 +472,11 @@ class FireGrid:
 # --- drafts -----------------------------------------------------------------------------------
 
 def fire_to_json(fire: FireReportValue) -> str:
-    return json.dumps(_encode(dataclasses.asdict(fire)), ensure_ascii=False)
+    return value_to_json(fire)
 
 
 def fire_from_json(text: str) -> FireReportValue:
-    d: dict[str, Any] = _decode(json.loads(text))
+    d: dict[str, Any] = json_to_dict(text)
     steps = [FireStatusStepValue(**s) for s in d.pop("steps")]
     attachments = [PhotoValue(**a) for a in d.pop("attachments")]
     perimeter = [(float(p[0]), float(p[1])) for p in d.pop("perimeter")]

@@ -43,12 +43,23 @@ def _decode(obj: Any) -> Any:
     return obj
 
 
+def value_to_json(value: Any) -> str:
+    """Any record dataclass as JSON (datetimes and bytes tagged so they come back typed)."""
+    return json.dumps(_encode(dataclasses.asdict(value)), ensure_ascii=False)
+
+
+def json_to_dict(text: str) -> dict[str, Any]:
+    """The fields of a value written by `value_to_json`; nested values stay dicts."""
+    decoded: dict[str, Any] = _decode(json.loads(text))
+    return decoded
+
+
 def patrol_to_json(patrol: PatrolValue) -> str:
-    return json.dumps(_encode(dataclasses.asdict(patrol)), ensure_ascii=False)
+    return value_to_json(patrol)
 
 
 def patrol_from_json(text: str) -> PatrolValue:
-    d = _decode(json.loads(text))
+    d = json_to_dict(text)
     legs = [LegValue(**{**leg, "members": [MemberValue(**m) for m in leg["members"]]})
             for leg in d.pop("legs")]
     observations = [
