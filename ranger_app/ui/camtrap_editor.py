@@ -62,7 +62,6 @@ from ranger_app.domain.vocab import vocabulary
 from ranger_app.i18n import N_, _, babel_locale, current_language, ngettext
 from ranger_app.i18n import formats as fmt
 from ranger_app.i18n.messages import describe
-from ranger_app.io.photos import attach_photo, make_thumbnail
 from ranger_app.io.sd_import import THUMB_SIZE, SdImport, read_sd_folder
 from ranger_app.store.camtraps import (
     camera_values,
@@ -578,30 +577,8 @@ class ServiceVisitEditor(RecordEditor):
 
     # --- photos of the site -------------------------------------------------------------
 
-    def choose_photos(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(
-            self, _("Attach photos"), "", _("Images (*.jpg *.jpeg *.png *.tif *.tiff)"))
-        if paths:
-            self.attach_photos([Path(p) for p in paths])
-
     def attach_photos(self, paths: list[Path]) -> workers.Worker:
-        media, tz = self.db.media, self.visit.tz
-
-        def job(progress: Any, cancelled: Any) -> list[PhotoValue]:
-            out = []
-            for i, path in enumerate(paths):
-                if cancelled():
-                    break
-                photo = attach_photo(media, path, tz)
-                make_thumbnail(media, photo.sha256, THUMB_SIZE)
-                out.append(photo)
-                progress(i + 1, len(paths))
-            return out
-
-        worker = workers.Worker(job)
-        worker.signals.finished_ok.connect(self._photos_ready)
-        worker.signals.failed.connect(self.show_error)
-        return self.run(worker)
+        return self.import_photos(paths, self.visit.tz, self._photos_ready)
 
     def _photos_ready(self, photos: list[PhotoValue]) -> None:
         self.visit.photos.extend(photos)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -58,16 +57,14 @@ from ranger_app.domain.records import PhotoValue
 from ranger_app.domain.vocab import vocabulary
 from ranger_app.i18n import _, current_language, pgettext
 from ranger_app.i18n import formats as fmt
-from ranger_app.io.photos import attach_photo, make_thumbnail
 from ranger_app.store.db import Database
 from ranger_app.store.feeding import camera_locations, save_site, save_visit, site_rows
 from ranger_app.store.queries import people
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapView, project, unproject
-from ranger_app.ui.record_editor import RecordEditor
+from ranger_app.ui.record_editor import THUMB, RecordEditor
 from ranger_app.ui.widgets import LocalDateTimeEdit, VocabCombo
 
-THUMB = 96
 DASH = "—"
 SITE_DRAFT = "feeding_site"
 VISIT_DRAFT = "feeding_visit"
@@ -715,31 +712,9 @@ class FeedingVisitEditor(RecordEditor):
         self.position_edited(edit, axis, lambda v: self._cell_changed(sign, axis, v))
 
     # --- photos -------------------------------------------------------------------------
-    def choose_photos(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(
-            self, _("Attach photos"), "", _("Images (*.jpg *.jpeg *.png *.tif *.tiff)"))
-        if paths:
-            self.attach_photos([Path(p) for p in paths])
-
     def attach_photos(self, paths: list[Path]) -> workers.Worker:
         """Check and store the files in a worker; add them to the visit on the GUI thread."""
-        media, tz = self.db.media, self.visit.tz
-
-        def job(progress: Any, cancelled: Any) -> list[PhotoValue]:
-            out = []
-            for i, path in enumerate(paths):
-                if cancelled():
-                    break
-                photo = attach_photo(media, path, tz)
-                make_thumbnail(media, photo.sha256, THUMB * 2)
-                out.append(photo)
-                progress(i + 1, len(paths))
-            return out
-
-        worker = workers.Worker(job)
-        worker.signals.finished_ok.connect(self._photos_ready)
-        worker.signals.failed.connect(self.show_error)
-        return self.run(worker)
+        return self.import_photos(paths, self.visit.tz, self._photos_ready)
 
     def _photos_ready(self, photos: list[PhotoValue]) -> None:
         self.visit.photos.extend(photos)

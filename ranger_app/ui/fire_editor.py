@@ -75,16 +75,15 @@ from ranger_app.i18n import _, babel_locale, current_language, ngettext
 from ranger_app.i18n import formats as fmt
 from ranger_app.i18n.messages import describe
 from ranger_app.io.perimeter import WalkedPerimeter, import_perimeter
-from ranger_app.io.photos import attach_photo, make_thumbnail
+from ranger_app.io.photos import make_thumbnail
 from ranger_app.store.db import Database
 from ranger_app.store.fires import PatrolChoice, fire_hotspots, patrol_choices, save_fire
 from ranger_app.store.queries import stations
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapView, MarkerItem, project, unproject
-from ranger_app.ui.record_editor import RecordEditor
+from ranger_app.ui.record_editor import THUMB, RecordEditor
 from ranger_app.ui.widgets import LocalDateTimeEdit, VocabCombo
 
-THUMB = 96
 ENTITY = "fire_report"
 STATUS_COLOURS = {"ACTIVE": "#e03131", "LOCALIZED": "#f08c00", "EXTINGUISHED": "#2f9e44",
                   "MONITORED": "#1c7ed6"}
@@ -918,30 +917,8 @@ class FireEditor(RecordEditor):
 
     # --- photos ---------------------------------------------------------------------------
 
-    def choose_photos(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(
-            self, _("Attach photos"), "", _("Images (*.jpg *.jpeg *.png *.tif *.tiff)"))
-        if paths:
-            self.attach_photos([Path(p) for p in paths])
-
     def attach_photos(self, paths: list[Path]) -> workers.Worker:
-        media, tz = self.db.media, self.fire.tz
-
-        def job(progress: Any, cancelled: Any) -> list[PhotoValue]:
-            out = []
-            for i, path in enumerate(paths):
-                if cancelled():
-                    break
-                photo = attach_photo(media, path, tz)
-                make_thumbnail(media, photo.sha256, THUMB * 2)
-                out.append(photo)
-                progress(i + 1, len(paths))
-            return out
-
-        worker = workers.Worker(job)
-        worker.signals.finished_ok.connect(self._photos_ready)
-        worker.signals.failed.connect(self.show_error)
-        return self.run(worker)
+        return self.import_photos(paths, self.fire.tz, self._photos_ready)
 
     def _photos_ready(self, photos: list[PhotoValue]) -> None:
         self.fire.attachments.extend(photos)

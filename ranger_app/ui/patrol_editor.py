@@ -54,16 +54,14 @@ from ranger_app.i18n import _, current_language
 from ranger_app.i18n import formats as fmt
 from ranger_app.io.gpx import parse_gpx
 from ranger_app.io.gpx_import import apply_gpx
-from ranger_app.io.photos import attach_photo, make_thumbnail
 from ranger_app.store.db import Database
 from ranger_app.store.patrols import save_patrol
 from ranger_app.store.queries import people, stations
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapTrack, MapView
-from ranger_app.ui.record_editor import RecordEditor
+from ranger_app.ui.record_editor import THUMB, RecordEditor
 from ranger_app.ui.widgets import CategoryPicker, LocalDateTimeEdit, VocabCombo
 
-THUMB = 96
 KIND_OF_ROOT = {"THREAT": "threat", "WILDLIFE": "wildlife", "HUMAN_ACTIVITY": "human",
                 "CARCASS": "carcass", "UNCLASSIFIED": "unclassified"}
 
@@ -507,33 +505,12 @@ class PatrolEditor(RecordEditor):
 
     # --- photos -------------------------------------------------------------------------
 
-    def choose_photos(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(
-            self, _("Attach photos"), "", _("Images (*.jpg *.jpeg *.png *.tif *.tiff)"))
-        if paths:
-            self.attach_photos([Path(p) for p in paths])
-
     def attach_photos(self, paths: list[Path]) -> workers.Worker | None:
         obs = self.current_observation()
         if obs is None:
             return None
-        media, tz = self.db.media, self.patrol.tz
-
-        def job(progress: Any, cancelled: Any) -> list[PhotoValue]:
-            out = []
-            for i, path in enumerate(paths):
-                if cancelled():
-                    break
-                photo = attach_photo(media, path, tz)
-                make_thumbnail(media, photo.sha256, THUMB * 2)
-                out.append(photo)
-                progress(i + 1, len(paths))
-            return out
-
-        worker = workers.Worker(job)
-        worker.signals.finished_ok.connect(lambda photos: self._photos_ready(obs, photos))
-        worker.signals.failed.connect(self.show_error)
-        return self.run(worker)
+        return self.import_photos(paths, self.patrol.tz,
+                                  lambda photos: self._photos_ready(obs, photos))
 
     def _photos_ready(self, obs: ObservationValue, photos: list[PhotoValue]) -> None:
         obs.photos.extend(photos)

@@ -10,20 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from ranger_app.domain.errors import InvalidValue, RangerError
 from ranger_app.domain.geo import parse_coordinate
+from ranger_app.domain.records import PhotoValue
 from ranger_app.i18n import _
 from ranger_app.i18n.messages import describe
+from ranger_app.io.photos import attach_photo, make_thumbnail
 from ranger_app.store.db import Database
 from ranger_app.store.drafts import discard_draft, save_draft
 from ranger_app.ui import workers
 
 AUTOSAVE_MS = 2000
+THUMB = 96  # photo strip icons; thumbnails are made at twice this for sharp screens
 INVALID_STYLE = "border: 2px solid #c92a2a;"
 
 
@@ -145,6 +157,38 @@ class RecordEditor(QWidget):
         self._workers.append(worker)
         worker.signals.done.connect(lambda: self._workers.remove(worker))
         return workers.start(worker)
+
+    def choose_photos(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self, _("Attach photos"), "", _("Images (*.jpg *.jpeg *.png *.tif *.tiff)"))
+        if paths:
+            self.attach_photos([Path(p) for p in paths])
+
+    def attach_photos(self, paths: list[Path]) -> workers.Worker | None:
+        """Subclasses say where photos go (usually via `import_photos`)."""
+        raise NotImplementedError
+
+    def import_photos(self, paths: list[Path], tz: str,
+                      on_ready: Callable[[list[PhotoValue]], None]) -> workers.Worker:
+        """Check, store and thumbnail photos in a worker; `on_ready` gets them on the GUI
+        thread. A file that is not a photo stops the batch with a message."""
+        media = self.db.media
+
+        def job(progress: Any, cancelled: Any) -> list[PhotoValue]:
+            out = []
+            for i, path in enumerate(paths):
+                if cancelled():
+                    break
+                photo = attach_photo(media, path, tz)
+                make_thumbnail(media, photo.sha256, THUMB * 2)
+                out.append(photo)
+                progress(i + 1, len(paths))
+            return out
+
+        worker = workers.Worker(job)
+        worker.signals.finished_ok.connect(on_ready)
+        worker.signals.failed.connect(self.show_error)
+        return self.run(worker)
 
     def show_error(self, error: BaseException) -> None:
         QMessageBox.warning(self, _("Could not do that"), describe(error))
