@@ -17,6 +17,7 @@ from ranger_app.domain.errors import FileUnreadable, RangerError
 from ranger_app.i18n import LANGUAGES, _, set_language
 from ranger_app.i18n.messages import describe
 from ranger_app.settings import Settings
+from ranger_app.sync.commands import add_sync_commands
 
 EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 2, 3, 4
 
@@ -34,6 +35,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     inst = init_station(db, StationSetup(
         station_code=args.station or "HQ", station_name=args.name or args.station or "HQ",
         person_name=args.user, language=args.lang or "en", country=args.country, hq=args.hq))
+    from ranger_app.sync.identity import ensure_keys
+
+    ensure_keys(db)  # signing key and age identity, made with the database (design §8)
     print(_("Database {path} set up for station {code}; device {device}.").format(
         path=args.db, code=args.station or "HQ", device=inst.device))
     return EXIT_OK
@@ -148,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = c.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     v = audit_sub.add_parser("verify", help=_("walk every chain; name the first break"))
     v.set_defaults(func=cmd_audit)
+    add_sync_commands(sub)
     return p
 
 
