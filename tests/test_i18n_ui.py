@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QListWidget,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -33,15 +34,23 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import text
 
+from ranger_app.domain.camtraps import VisitRow as CameraVisitRow
 from ranger_app.domain.records import PatrolFilter
 from ranger_app.domain.vocab import all_vocabularies, attribute_specs, attributes_for
 from ranger_app.i18n import LANGUAGES, _
 from ranger_app.i18n.qt import apply_language, qt_translation_loaded
+from ranger_app.store import camtraps as camtrap_store
 from ranger_app.store.db import Database
+from ranger_app.store.feeding import load_site, load_visit, site_rows, visit_history
+from ranger_app.store.fires import fire_hotspots, fire_list, load_fire
 from ranger_app.store.patrols import load_patrol
 from ranger_app.store.queries import PatrolListSource, people, stations
+from ranger_app.ui.camtrap_editor import ServiceVisitEditor
+from ranger_app.ui.feeding_editor import FeedingSiteEditor, FeedingVisitEditor
+from ranger_app.ui.fire_editor import FireEditor
 from ranger_app.ui.first_run import FirstRunDialog
 from ranger_app.ui.main_window import MainWindow
+from ranger_app.ui.map_view import MapView
 from ranger_app.ui.patrol_editor import PatrolEditor
 from ranger_app.ui.widgets import VocabCombo
 
@@ -50,9 +59,10 @@ demo = pytest.importorskip("ranger_app.demo")
 REPO = Path(__file__).resolve().parents[1]
 LANGS = ("ru", "zh")
 WORD = re.compile(r"[A-Za-z]{2,}")
-# Codes, formats and units that stay Latin in every language.
+# Codes, formats, units and names of outside services that stay Latin in every language.
 ALLOWED = {"GPX", "GPS", "UTC", "USB", "JPEG", "PNG", "TIFF", "ID", "KED", "BAR", "HQ",
-           "MB", "AA", "NiMH", "OK", "jpg", "jpeg", "png", "tif", "tiff", "gpx"}
+           "MB", "AA", "NiMH", "OK", "jpg", "jpeg", "png", "tif", "tiff", "gpx",
+           "NASA", "FIRMS", "MODIS", "VIIRS", "CSV", "csv", "Camtrap", "DP", "SD"}
 ROW_LIMIT = 60  # cells read per table: enough to meet every column's kind of value
 
 
@@ -88,7 +98,8 @@ def data_words(db: Database) -> set[str]:
     for p in people(db):
         words.update(WORD.findall(p.name))
     with db.session() as s:
-        for table, column in (("camera", "serial"), ("camera_location", "code"),
+        for table, column in (("camera", "serial"), ("camera", "make"), ("camera", "model"),
+                              ("camera_location", "code"),
                               ("feeding_site", "code"), ("patrol", "number"),
                               ("track", "name"), ("fire_report", "number")):
             try:
@@ -166,12 +177,20 @@ def all_texts(root: QWidget) -> list[tuple[str, str]]:
     return [(where, text) for where, text in out if text and text.strip()]
 
 
-def english_left(root: QWidget, lang: str, allowed: set[str]) -> list[str]:
+def list_texts(lists: list[QListWidget]) -> list[tuple[str, str]]:
+    """Items of list widgets that hold UI words (vocabulary labels, skip reasons), which the
+    walker otherwise leaves alone as data."""
+    return [(f"{type(w).__name__} item", w.item(i).text())
+            for w in lists for i in range(w.count()) if w.item(i).text().strip()]
+
+
+def english_left(root: QWidget, lang: str, allowed: set[str],
+                 lists: list[QListWidget] | None = None) -> list[str]:
     sources = english_sources(lang)
     # Native language names in the language menu are never translated.
     native = {lang_.native_name for lang_ in LANGUAGES.values()}
     problems = []
-    for where, raw in all_texts(root):
+    for where, raw in all_texts(root) + list_texts(lists or []):
         text = raw.replace("&", "").strip()
         if text in native:
             continue
@@ -264,6 +283,109 @@ def test_patrol_editor_speaks(qtbot, demo_db: Database, lang: str,  # type: igno
     # The map paints its own words.
     problems += [f"map: {t!r}" for t in (editor.map.empty_text(),)
                  if t and WORD.findall(t) and set(WORD.findall(t)) - allowed]
+    assert not sorted(set(problems)), "\n".join(sorted(set(problems)))
+
+
+# --- the editors of the fire, feeding and camera-trap workspaces, on demo records -------------
+
+def richest_fire(db: Database) -> str:
+    """The demo fire with the most to show: perimeter, status steps, photos, hotspots."""
+    def score(uuid: str) -> int:
+        fire = load_fire(db, uuid)
+        return (10 * bool(fire.perimeter) + len(fire.steps) + 5 * len(fire.attachments)
+                + 3 * bool(fire.patrol_uuid) + 2 * len(fire_hotspots(db, uuid)))
+    uuids = [row.uuid for row in fire_list(db)]
+    assert uuids, "the demo database has no fire reports"
+    return max(uuids, key=score)
+
+
+def richest_feeding_visit(db: Database) -> tuple[str, str]:
+    """(site, visit): a demo visit with a predator kill if any, and signs, feed and photos."""
+    best: tuple[str, str] | None = None
+    best_score = -1
+    for site in site_rows(db):
+        for row in visit_history(db, site.uuid):
+            v = load_visit(db, row.uuid)
+            kills = sum(p.sign_type == "KILL" for p in v.predator_signs)
+            score = (100 * kills + 10 * len(v.predator_signs) + len(v.ungulate_signs)
+                     + len(v.items) + 5 * len(v.photos))
+            if score > best_score:
+                best, best_score = (site.uuid, row.uuid), score
+    assert best is not None, "the demo database has no feeding visits"
+    return best
+
+
+def richest_service_visit(db: Database) -> str:
+    """A demo service visit with a card and image figures, followed by a later visit at its
+    location (so the editor shows what can no longer change)."""
+    rows = camtrap_store.visit_rows(db)
+    assert rows, "the demo database has no camera-trap visits"
+    newest: dict[str, str] = {}
+    for r in rows:  # newest first
+        newest.setdefault(r.location_uuid, r.uuid)
+
+    def score(r: CameraVisitRow) -> int:
+        v = camtrap_store.load_service_visit(db, r.uuid)
+        return (10 * (r.uuid != newest[r.location_uuid]) + 5 * bool(v.sd_removed)
+                + 3 * (v.image_count is not None) + len(v.settings) + len(v.actions)
+                + 5 * len(v.images) + 2 * len(v.photos) + 2 * bool(v.crew))
+    return max(rows, key=score).uuid
+
+
+def walk_editor(qtbot, editor: QWidget, lang: str, allowed: set[str],  # type: ignore[no-untyped-def]
+                lists: list[QListWidget] | None = None) -> list[str]:
+    """Every tab of an editor (if it has tabs), and the words its maps paint themselves."""
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.wait(10)
+    problems: list[str] = []
+    tabs = getattr(editor, "tabs", None)
+    for i in range(tabs.count() if isinstance(tabs, QTabWidget) else 1):
+        if isinstance(tabs, QTabWidget):
+            tabs.setCurrentIndex(i)
+            qtbot.wait(10)
+        problems += english_left(editor, lang, allowed, lists)
+    for view in editor.findChildren(MapView):
+        words = set(WORD.findall(view.empty_text() or "")) - allowed
+        if words:
+            problems.append(f"map: {view.empty_text()!r} has English {sorted(words)}")
+    return problems
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_fire_editor_speaks(qtbot, demo_db: Database, lang: str,  # type: ignore[no-untyped-def]
+                            back_to_english: None) -> None:
+    apply_language(lang)
+    editor = FireEditor(demo_db, load_fire(demo_db, richest_fire(demo_db)))
+    assert editor.tabs.count() == 4
+    problems = walk_editor(qtbot, editor, lang, ALLOWED | data_words(demo_db))
+    assert not sorted(set(problems)), "\n".join(sorted(set(problems)))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_feeding_editors_speak(qtbot, demo_db: Database, lang: str,  # type: ignore[no-untyped-def]
+                               back_to_english: None) -> None:
+    apply_language(lang)
+    allowed = ALLOWED | data_words(demo_db)
+    site_uuid, visit_uuid = richest_feeding_visit(demo_db)
+    site = FeedingSiteEditor(demo_db, load_site(demo_db, site_uuid))
+    problems = walk_editor(qtbot, site, lang, allowed, [site.targets])
+    assert site.targets.count() > 0, "the target species are listed"
+    visit = FeedingVisitEditor(demo_db, load_visit(demo_db, visit_uuid))
+    assert visit.tabs.count() == 3
+    problems += walk_editor(qtbot, visit, lang, allowed)
+    assert not sorted(set(problems)), "\n".join(sorted(set(problems)))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_service_visit_editor_speaks(qtbot, demo_db: Database,  # type: ignore[no-untyped-def]
+                                     lang: str, back_to_english: None) -> None:
+    apply_language(lang)
+    editor = ServiceVisitEditor(
+        demo_db, camtrap_store.load_service_visit(demo_db, richest_service_visit(demo_db)))
+    assert editor.tabs.count() == 3
+    problems = walk_editor(qtbot, editor, lang, ALLOWED | data_words(demo_db),
+                           [editor.skipped])
     assert not sorted(set(problems)), "\n".join(sorted(set(problems)))
 
 

@@ -41,8 +41,11 @@ def apply_language(code: str) -> None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
     elif isinstance(app, QApplication):
         for widget in app.topLevelWidgets():
-            for w in (widget, *widget.findChildren(QWidget)):
-                QCoreApplication.sendEvent(w, QEvent(QEvent.Type.LanguageChange))
+            try:
+                for w in (widget, *widget.findChildren(QWidget)):
+                    QCoreApplication.sendEvent(w, QEvent(QEvent.Type.LanguageChange))
+            except RuntimeError:  # a window Qt has already deleted (deleteLater): skip it
+                continue
 
 
 def qt_translation_loaded() -> bool:

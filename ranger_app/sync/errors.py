@@ -48,7 +48,7 @@ class UnsafeArchive(BadInput):
 
     path: str
     member: str
-    reason: str
+    reason: str  # marked with N_, translated when shown
 
 
 @dataclass
@@ -171,7 +171,7 @@ _DESCRIBE.update({
     UnsafeArchive: lambda x: _(
         "The bundle {path} was refused: its entry “{member}” {reason}. Nothing was written; "
         "report this bundle to the administrator."
-    ).format(path=x.path, member=x.member, reason=x.reason),
+    ).format(path=x.path, member=x.member, reason=_(x.reason)),
     BundleTooLarge: lambda x: _(
         "The bundle {path} is {size} MB, more than the limit of {limit} MB. Nothing was "
         "imported."

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from ranger_app.i18n import N_
 from ranger_app.sync.bundle_format import Limits, member_kind
 from ranger_app.sync.errors import BundleUnreadable, UnsafeArchive
 
@@ -28,31 +29,31 @@ def check_entries(zf: zipfile.ZipFile, path: str, limits: Limits) -> list[zipfil
     """Every rule about names and sizes; returns the entries in archive order."""
     infos = zf.infolist()
     if len(infos) > limits.max_members:
-        raise UnsafeArchive(path, f"{len(infos)} entries", "exceeds the entry limit")
+        raise UnsafeArchive(path, f"{len(infos)} entries", N_("exceeds the entry limit"))
     seen: set[str] = set()
     total = 0
     for info in infos:
         name = info.filename
         raw_name = getattr(info, "orig_filename", name)
         if name in seen or raw_name in seen:
-            raise UnsafeArchive(path, name, "appears twice")
+            raise UnsafeArchive(path, name, N_("appears twice"))
         seen.add(name)
         if member_kind(raw_name) is None or raw_name != name:
-            raise UnsafeArchive(path, raw_name, "is not an allowed name")
+            raise UnsafeArchive(path, raw_name, N_("is not an allowed name"))
         kind = stat.S_IFMT(info.external_attr >> 16)  # 0: no type recorded, a plain file
         if info.is_dir() or kind not in (0, stat.S_IFREG):
-            raise UnsafeArchive(path, name, "is a link, a folder or a device, not a file")
+            raise UnsafeArchive(path, name, N_("is a link, a folder or a device, not a file"))
         if info.flag_bits & 0x1:
-            raise UnsafeArchive(path, name, "is encrypted inside the archive")
+            raise UnsafeArchive(path, name, N_("is encrypted inside the archive"))
         if info.compress_type not in _ALLOWED_METHODS:
-            raise UnsafeArchive(path, name, "uses an unsupported compression")
+            raise UnsafeArchive(path, name, N_("uses an unsupported compression"))
         if info.file_size > limits.ratio_floor and (
             info.file_size > limits.max_ratio * max(info.compress_size, 1)
         ):
-            raise UnsafeArchive(path, name, "expands too much (a zip bomb)")
+            raise UnsafeArchive(path, name, N_("expands too much (a zip bomb)"))
         total += info.file_size
         if total > limits.max_total_bytes:
-            raise UnsafeArchive(path, name, "makes the bundle too large when unpacked")
+            raise UnsafeArchive(path, name, N_("makes the bundle too large when unpacked"))
     return infos
 
 
@@ -74,7 +75,7 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str,
     """Stream one member: (sha256, size, bytes if no sink). Never more than declared."""
     cap = info.file_size if limit is None else min(info.file_size, limit)
     if info.file_size > cap:
-        raise UnsafeArchive(shown, info.filename, "is larger than allowed")
+        raise UnsafeArchive(shown, info.filename, N_("is larger than allowed"))
     digest = hashlib.sha256()
     kept: list[bytes] = []
     size = 0
@@ -83,7 +84,7 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str,
             while chunk := fh.read(CHUNK):
                 size += len(chunk)
                 if size > cap:
-                    raise UnsafeArchive(shown, info.filename, "is longer than declared")
+                    raise UnsafeArchive(shown, info.filename, N_("is longer than declared"))
                 digest.update(chunk)
                 if sink is not None:
                     sink.write(chunk)
