@@ -83,6 +83,14 @@ def cmd_export_gpx(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_camtrapdp(args: argparse.Namespace) -> int:
+    from ranger_app.io.camtrapdp import run_export_camtrapdp
+
+    summary = run_export_camtrapdp(_open(args), Path(args.outdir))
+    print(json.dumps(summary, ensure_ascii=False))
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from ranger_app.store.queries import record_counts
 
@@ -143,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("patrol_uuid")
     c.add_argument("out")
     c.set_defaults(func=cmd_export_gpx)
+
+    c = sub.add_parser("export-camtrapdp", help=_("camera-trap data as a Camtrap DP 1.0.2 package"))
+    c.add_argument("outdir")
+    c.set_defaults(func=cmd_export_camtrapdp)
 
     c = sub.add_parser("stats", help=_("counts per record type"))
     c.add_argument("--json", action="store_true")
