@@ -16,6 +16,7 @@ test: $(STAMP) catalogs
 	$(BIN)/ruff check ranger_app tests bench packaging
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	$(MAKE) package  # the frozen app and its smoke test: about a minute
 
 lint: $(STAMP)
 	$(BIN)/ruff check ranger_app tests bench packaging
