@@ -75,6 +75,9 @@ class MainWindow(QMainWindow):
         self.workspaces.currentChanged.connect(self._build_workspace)
         self._build_workspace(self.workspaces.currentIndex())
         self.retranslate()
+        from ranger_app.ui.sync_dialogs import add_sync_menu
+
+        add_sync_menu(self)
 
     def _replace_tab(self, index: int, page: Any) -> None:
         title = self.workspaces.tabText(index)
