@@ -53,6 +53,9 @@ class MainWindow(QMainWindow):
         self.station_label = QLabel()
         self.statusBar().addPermanentWidget(self.station_label)
         self._build_menus()
+        from ranger_app.ui.effort_view import add_effort_menu
+
+        add_effort_menu(self)
         self.retranslate()
         if db is not None:
             self.attach_database(db)
