@@ -97,7 +97,7 @@ def test_reports_menu_opens_one_window(qtbot, demo: Database) -> None:  # type: 
     action = window.findChild(QAction, "patrolEffortAction")
     assert action is not None and action.text() == "Patrol &effort…"
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles.index("&Reports") == titles.index("&Help") - 1
+    assert titles.index("&Reports") < titles.index("&Help")
     action.trigger()
     views = window.findChildren(EffortView)
     assert len(views) == 1 and views[0].isWindow()

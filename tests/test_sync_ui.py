@@ -38,7 +38,7 @@ from ranger_app.sync import drives, trust
 from ranger_app.sync.conflicts import open_conflicts
 from ranger_app.sync.errors import UnknownSigner
 from ranger_app.ui import workers
-from ranger_app.ui.sync_dialogs import (
+from ranger_app.ui.sync import (
     ConflictsView,
     ExportWizard,
     ImportDialog,
@@ -163,33 +163,33 @@ def test_cancel_stops_only_where_nothing_is_left_behind(world, tmp_path: Path) -
     """The hooks the screens pass to the sync layer: Cancel at every step it is honoured."""
     from ranger_app.sync.importer import import_bundle
     from ranger_app.sync.writer import export_bundle
-    from ranger_app.ui.sync_dialogs import (
+    from ranger_app.ui.sync import (
         EXPORT_CANCELLABLE,
         EXPORT_STEPS,
         IMPORT_CANCELLABLE,
         IMPORT_STEPS,
         Cancelled,
-        _hook,
     )
+    from ranger_app.ui.sync.common import step_hook
 
     hq, a, _b = world
     patrol(a, "KED-001")
     stick = tmp_path / "stick"
     seen: list[tuple[int, int]] = []
     for step in sorted(EXPORT_CANCELLABLE):
-        hook = _hook(lambda d, t: seen.append((d, t)), lambda: True, EXPORT_STEPS,
-                     EXPORT_CANCELLABLE)
+        hook = step_hook(lambda d, t: seen.append((d, t)), lambda: True, EXPORT_STEPS,
+                         EXPORT_CANCELLABLE)
         with pytest.raises(Cancelled):
             export_bundle(a.db, "HQ", stick, hook=lambda s, h=hook, at=step: h(s) if s == at
                           else None)
         assert list(stick.iterdir()) == []  # neither a bundle nor a .part
-    _hook(lambda d, t: seen.append((d, t)), lambda: True, EXPORT_STEPS,
-          EXPORT_CANCELLABLE)("renamed")  # past the point of no return: no Cancel
+    step_hook(lambda d, t: seen.append((d, t)), lambda: True, EXPORT_STEPS,
+              EXPORT_CANCELLABLE)("renamed")  # past the point of no return: no Cancel
     assert seen[-1] == (EXPORT_STEPS.index("renamed") + 1, len(EXPORT_STEPS))
     path = send(a, hq, stick)
     before = state(hq.db)
     for step in sorted(IMPORT_CANCELLABLE):
-        hook = _hook(lambda d, t: None, lambda: True, IMPORT_STEPS, IMPORT_CANCELLABLE)
+        hook = step_hook(lambda d, t: None, lambda: True, IMPORT_STEPS, IMPORT_CANCELLABLE)
         with pytest.raises(Cancelled):
             import_bundle(hq.db, path, hook=lambda s, h=hook, at=step: h(s) if s == at
                           else None)

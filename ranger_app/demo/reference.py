@@ -176,10 +176,13 @@ def _installation_user(db: Database, person_uuid: str, station_uuid: str) -> Per
         return PersonInfo(person.uuid, person.name, person.station_uuid, person.roles)
 
 
+DEMO_META_KEY = "demo"  # a database the demo set up: made-up people, nobody to sign in
+
+
 def finish_installation(db: Database, world: World) -> None:
     """On a database the demo set up, name the first cordon and its senior ranger in meta."""
     if not world.fresh:
         return
     first = world.stations[0]
     db.set_meta({"station_uuid": first.uuid, "user_uuid": world.senior(first).uuid,
-                 "role": "station", "language": "ru"})
+                 "role": "station", "language": "ru", DEMO_META_KEY: "1"})

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from ranger_app.store import approvals
 from ranger_app.store.changes import (
     GENESIS,
     canonical_json,
@@ -20,17 +22,18 @@ from ranger_app.store.changes import (
     payload_of,
 )
 from ranger_app.store.db import Database
-from ranger_app.store.models import SYNCED_MODELS, Change
+from ranger_app.store.models import SYNCED_MODELS, Change, PatrolReview
 
 
 @dataclass(frozen=True)
 class AuditBreak:
-    kind: str  # chain | gap | row
+    kind: str  # chain | gap | row | approval
     device: str
     epoch: int
     seq: int
     entity: str
     entity_uuid: str
+    detail: str = ""  # approvals: why (store.approvals.ApprovalCheck.reason)
 
 
 class _Latest(NamedTuple):
@@ -52,6 +55,7 @@ class AuditReport:
     chains: int
     rows: int
     first_break: AuditBreak | None
+    unsigned_approvals: int = 0  # approvals made before signing existed (demo data)
 
     @property
     def ok(self) -> bool:
@@ -88,6 +92,9 @@ def verify(db: Database, check_rows: bool = True) -> AuditReport:
                         latest[key] = _Latest(c.hlc, c.new_rev, device, epoch, c.seq,
                                               _digest(c.payload))
                 s.expunge(c)
+        approval_break, unsigned = _check_approvals(s)
+        if approval_break is not None:
+            return AuditReport(checked, chains, 0, approval_break, unsigned)
         rows = 0
         if check_rows:
             for name, model in SYNCED_MODELS.items():
@@ -103,4 +110,37 @@ def verify(db: Database, check_rows: bool = True) -> AuditReport:
                             AuditBreak("row", c.device if c else "", c.epoch if c else 0,
                                        c.seq if c else 0, name, row.uuid))
                     s.expunge(row)
-        return AuditReport(checked, chains, rows, None)
+        lock_break = _check_locks(s)
+        return AuditReport(checked, chains, rows, lock_break, unsigned)
+
+
+# --- approvals: each signed by its inspector (store.approvals, docs/review.md) --------------
+# Signatures are checked before the rows (a signature altered in its row is an approval
+# break, not merely a row break); locks after them (rows then equal their changes).
+
+def _approval_break(session: Session, review: PatrolReview, reason: str) -> AuditBreak:
+    c = session.scalars(select(Change).where(
+        Change.entity == "patrol_review", Change.entity_uuid == review.uuid)
+        .order_by(Change.hlc.desc()).limit(1)).first()
+    return AuditBreak("approval", c.device if c else "", c.epoch if c else 0,
+                      c.seq if c else 0, "patrol", review.patrol_uuid, reason)
+
+
+def _check_approvals(session: Session) -> tuple[AuditBreak | None, int]:
+    """The first approval whose signature does not verify, and how many are unsigned."""
+    unsigned = 0
+    for review in approvals.approvals(session):
+        check = approvals.check_approval(session, review)
+        if check.reason == "unsigned":
+            unsigned += 1
+        elif not check.ok:
+            return _approval_break(session, review, check.reason), unsigned
+    return None, unsigned
+
+
+def _check_locks(session: Session) -> AuditBreak | None:
+    """The first approved patrol whose parts changed without an amendment."""
+    for review in approvals.approvals(session):
+        if review.signature and approvals.changed_since_approval(session, review):
+            return _approval_break(session, review, "changed")
+    return None

@@ -7,6 +7,7 @@ updated, removed ones tombstoned; the change log records each. One transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -102,12 +103,18 @@ def load_patrol(db: Database, uuid: str) -> PatrolValue:
         )
 
 
-def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> PatrolValue:
-    """Validate and write the whole patrol; fills in the ids of new parts and returns it."""
+def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None, *,
+                amendment: Callable[[Session, Patrol], None] | None = None) -> PatrolValue:
+    """Validate and write the whole patrol; fills in the ids of new parts and returns it.
+
+    An approved patrol is written only as an amendment (`store.review.request_amendment`):
+    `amendment` adds its review row in this same transaction.
+    """
     validate_patrol(patrol)
     with db.writer(user) as s, s.no_autoflush:  # one flush at the end: one change per row
         row = s.get(Patrol, patrol.uuid) if patrol.uuid else None
-        if row is not None and row.status in LOCKED_STATUSES and patrol.status == row.status:
+        if row is not None and row.status in LOCKED_STATUSES and (
+                amendment is None or patrol.status == row.status):
             raise RecordLocked("patrol", row.uuid, row.status)
         if row is None:
             row = Patrol(uuid=patrol.uuid or new_id())
@@ -196,6 +203,8 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None) -> P
             save_attachments(s, "observation", orow.uuid, obs.photos)
         save_attachments(s, "patrol", row.uuid, patrol.attachments)
         s.flush()
+        if amendment is not None:
+            amendment(s, row)
         patrol.rev = row.rev
     return patrol
 

@@ -103,6 +103,18 @@ def open_database(db_path: Path | None, settings: Settings) -> Database | None:
     return db
 
 
+def sign_in(window: MainWindow, db: Database) -> bool:
+    """Who is at the keyboard (a demo database has nobody to sign in); then lock when idle."""
+    from ranger_app.ui.login import ensure_signed_in, install_idle_lock
+
+    if db.meta("demo") == "1":
+        return True
+    if ensure_signed_in(db, window) is None:
+        return False
+    install_idle_lock(window, db)
+    return True
+
+
 def show_window(settings: Settings) -> MainWindow:
     """The main window, painted before the database layer loads: feedback comes first."""
     window = MainWindow(settings=settings)
@@ -132,6 +144,8 @@ def run(db_path: Path | None = None, lang: str | None = None,
     if db is None:
         return 0
     window.attach_database(db)
+    if not sign_in(window, db):
+        return 0
     window.restore_drafts()
     code = app.exec()
     workers.wait_for_all()

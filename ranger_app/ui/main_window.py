@@ -78,9 +78,11 @@ class MainWindow(QMainWindow):
         self.workspaces.currentChanged.connect(self._build_workspace)
         self._build_workspace(self.workspaces.currentIndex())
         self.retranslate()
-        from ranger_app.ui.sync_dialogs import add_sync_menu
+        from ranger_app.ui.review import add_review_menu
+        from ranger_app.ui.sync import add_sync_menu
 
         add_sync_menu(self)
+        add_review_menu(self)
 
     def _replace_tab(self, index: int, page: Any) -> None:
         title = self.workspaces.tabText(index)

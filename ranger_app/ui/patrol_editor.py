@@ -55,11 +55,11 @@ from ranger_app.i18n import formats as fmt
 from ranger_app.io.gpx import parse_gpx
 from ranger_app.io.gpx_import import apply_gpx
 from ranger_app.store.db import Database
-from ranger_app.store.patrols import save_patrol
 from ranger_app.store.queries import people, stations
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapTrack, MapView
 from ranger_app.ui.record_editor import THUMB, RecordEditor
+from ranger_app.ui.review import guard_editor, store_patrol
 from ranger_app.ui.widgets import CategoryPicker, LocalDateTimeEdit, VocabCombo
 
 KIND_OF_ROOT = {"THREAT": "threat", "WILDLIFE": "wildlife", "HUMAN_ACTIVITY": "human",
@@ -75,10 +75,14 @@ def marker_kind(category: str) -> str:
 
 def new_patrol(db: Database) -> PatrolValue:
     """A fresh draft for this station, led by the signed-in person, starting now."""
+    from ranger_app.ui.login import current_session
+
     inst = db.installation()
     tz = next((s.tz for s in stations(db) if s.uuid == inst.station_uuid), "Asia/Vladivostok")
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    members = [MemberValue(inst.user_uuid, True)] if inst.user_uuid else []
+    session = current_session()
+    leader = session.actor.person_uuid if session else inst.user_uuid
+    members = [MemberValue(leader, True)] if leader else []
     return PatrolValue(station_uuid=inst.station_uuid, start_at=now, tz=tz,
                        legs=[LegValue("FOOT", now, None, members, uuid=new_id())],
                        notes_lang=current_language())
@@ -107,6 +111,7 @@ class PatrolEditor(RecordEditor):
         splitter.setStretchFactor(1, 2)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(guard_editor(self))  # review status, submit, amendment
         layout.addWidget(splitter, 1)
         layout.addLayout(self.bottom_row())
 
@@ -532,7 +537,7 @@ class PatrolEditor(RecordEditor):
         return patrol_to_json(self.patrol)
 
     def store(self) -> None:
-        save_patrol(self.db, self.patrol)
+        store_patrol(self)  # as the signed-in author; approved patrols only by amendment
 
     def close_question(self) -> str:
         return _("Save this patrol before closing? A draft is kept either way.")
