@@ -1,7 +1,12 @@
 """Screenshots of the real windows under Xvfb, in each language: `make screenshots`.
 
-Starts itself again under `xvfb-run` when there is no display, builds a small demo database,
-opens the windows a ranger sees and saves PNGs to docs/screenshots/<name>-<lang>.png.
+Starts itself again under `xvfb-run` when there is no display, builds demo databases, opens
+the windows a ranger sees and saves PNGs to docs/screenshots/<name>-<lang>.png. One small
+function per screen; each builds its window in the current language and closes it again.
+
+The sync screens need more than one database: a station (KED) and HQ that trust each other's
+keys, a bundle from KED on a (pretend) USB stick, and a fire report that both stations
+changed while apart, which HQ holds as a conflict.
 """
 
 from __future__ import annotations
@@ -11,7 +16,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ranger_app.store.db import Database
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "docs" / "screenshots"
@@ -28,74 +42,414 @@ def _reexec_under_xvfb() -> None:
                               sys.executable, *sys.argv], env=env))
 
 
+# --- waiting and saving ------------------------------------------------------------------------
+
+def settle(ms: int = 400) -> None:
+    """Let Qt lay out and paint. A local loop: Qt 6's app.quit() would close open wizards."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(done: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """Settle until a worker has delivered (a dry run, a plan, a computed summary)."""
+    for _ in range(int(seconds * 10)):
+        if done():
+            return
+        settle(100)
+    raise TimeoutError(f"screenshots: gave up waiting for {what}")
+
+
+def shoot(widget: QWidget, name: str, lang: str) -> None:
+    widget.raise_()
+    widget.activateWindow()
+    settle()
+    path = OUT / f"{name}-{lang}.png"
+    widget.grab().save(str(path))
+    print(path.relative_to(REPO))
+
+
+def close_editor(editor: QWidget) -> None:
+    editor.dirty = False  # type: ignore[attr-defined]  # nothing was typed: do not ask to save
+    editor.close()
+
+
+# --- the main window, patrols, first run -------------------------------------------------------
+
+def shoot_main_window(db: Database, lang: str) -> None:
+    from ranger_app.ui.main_window import MainWindow
+
+    window = MainWindow(db)
+    window.resize(1280, 760)
+    window.show()
+    shoot(window, "patrol-list", lang)
+    for i, name in ((1, "fires"), (2, "feeding-sites"), (3, "camera-traps")):
+        window.workspaces.setCurrentIndex(i)
+        shoot(window, f"workspace-{name}", lang)
+    window.close()
+
+
+def shoot_patrol_editor(db: Database, patrol_uuid: str, lang: str) -> None:
+    from ranger_app.store.patrols import load_patrol
+    from ranger_app.ui.patrol_editor import PatrolEditor
+
+    editor = PatrolEditor(db, load_patrol(db, patrol_uuid))
+    editor.resize(1360, 860)
+    editor.show()
+    shoot(editor, "patrol-editor", lang)
+    editor.tabs.setCurrentIndex(2)
+    if editor.patrol.observations:
+        editor.observations.selectRow(0)
+    shoot(editor, "patrol-observations", lang)
+    close_editor(editor)
+
+
+def shoot_first_run(lang: str) -> None:
+    from ranger_app.ui.first_run import FirstRunDialog
+
+    dialog = FirstRunDialog()
+    dialog.show()
+    shoot(dialog, "first-run", lang)
+    dialog.close()
+
+
+# --- fires, feeding sites, camera traps --------------------------------------------------------
+
+def shoot_fires(db: Database, fire_uuid: str, lang: str) -> None:
+    """The fires workspace with a fire chosen, and that fire's status timeline."""
+    from ranger_app.ui.fires_workspace import FiresWorkspace
+
+    workspace = FiresWorkspace(db)
+    workspace.resize(1400, 820)
+    workspace.show()
+    workspace.select_fire(fire_uuid)
+    shoot(workspace, "fires-list", lang)
+    editor = workspace.open_fire(fire_uuid)
+    editor.resize(1320, 860)
+    editor.tabs.setCurrentIndex(1)
+    editor.steps.selectRow(1)
+    shoot(editor, "fire-editor", lang)
+    close_editor(editor)
+    workspace.close()
+
+
+def shoot_feeding(db: Database, site_uuid: str, visit_uuid: str, lang: str) -> None:
+    """The feeding workspace on a site with a kill alert, and the visit that found it."""
+    from ranger_app.store.feeding import load_visit
+    from ranger_app.ui.feeding_editor import FeedingVisitEditor
+    from ranger_app.ui.feeding_workspace import FeedingWorkspace
+
+    workspace = FeedingWorkspace(db)
+    workspace.resize(1400, 860)
+    workspace.show()
+    workspace.select_site(site_uuid)
+    shoot(workspace, "feeding-workspace", lang)
+    editor = FeedingVisitEditor(db, load_visit(db, visit_uuid))
+    editor.show()
+    shoot(editor, "feeding-visit-editor", lang)
+    close_editor(editor)
+    workspace.close()
+
+
+def shoot_camtraps(db: Database, visit_uuid: str, lang: str) -> None:
+    """The camera-traps workspace and a service visit (battery, card, images)."""
+    from ranger_app.ui import workers
+    from ranger_app.ui.camtraps_workspace import CameraTrapsWorkspace
+
+    workspace = CameraTrapsWorkspace(db)
+    workspace.resize(1360, 800)
+    workspace.show()
+    shoot(workspace, "camtraps-workspace", lang)
+    editor = workspace.open_visit(visit_uuid)
+    editor.resize(1200, 820)
+    shoot(editor, "camtraps-visit-editor", lang)
+    close_editor(editor)
+    workspace.close()
+    workers.wait_for_all()
+
+
+# --- effort and review -------------------------------------------------------------------------
+
+def shoot_effort(db: Database, lang: str) -> None:
+    from ranger_app.ui import workers
+    from ranger_app.ui.effort_view import EffortView
+
+    view = EffortView(db)
+    view.resize(1400, 720)
+    view.show()
+    wait_until(lambda: view.result is not None and not view.busy_now, "the effort summary")
+    shoot(view, "effort-view", lang)
+    view.close()
+    workers.wait_for_all()
+
+
+def shoot_review(db: Database, patrol_uuid: str, lang: str) -> None:
+    """The inspector's queue and one submitted patrol (needs an inspector signed in)."""
+    from ranger_app.ui import workers
+    from ranger_app.ui.review import ReviewQueue
+
+    queue = ReviewQueue(db)
+    queue.resize(1180, 430)
+    queue.show()
+    shoot(queue, "review-queue", lang)
+    view = queue.open_review(patrol_uuid)
+    view.resize(1400, 860)
+    shoot(view, "review-view", lang)
+    view.close()
+    queue.close()
+    workers.wait_for_all()
+
+
+def sign_in_inspector(db: Database) -> None:
+    from ranger_app.store.accounts import SignedIn, accounts, actor_for
+    from ranger_app.ui.login import hub
+
+    inspector = next(a for a in accounts(db) if "INSPECTOR" in a.roles)
+    hub().set(SignedIn(actor_for(db, inspector.person_uuid), inspector.login,
+                       datetime.now(UTC)))
+
+
+def sign_out() -> None:
+    from ranger_app.ui.login import hub
+
+    hub().set(None)
+
+
+# --- sync: two stations and HQ -----------------------------------------------------------------
+
+T0 = datetime(2025, 3, 14, 1, 0, tzinfo=UTC)
+STICK_AS_SHOWN = Path("/media/ranger/RANGER-USB")  # the wizard only plans: nothing is written
+
+
+@dataclass
+class SyncWorld:
+    hq: Database
+    ked: Database
+    stick: Path  # holds one bundle from KED to HQ
+    databases: tuple[Database, ...]
+
+
+def _site(root: Path, code: str, name: str, person: str, hq: bool = False) -> Database:
+    from ranger_app.store.db import Database
+    from ranger_app.store.setup import StationSetup, init_station
+    from ranger_app.sync.identity import ensure_keys
+
+    db = Database.open(root / f"{code}.db", create=True)
+    init_station(db, StationSetup(code, name, person, "ru", hq=hq))
+    ensure_keys(db)
+    return db
+
+
+def _introduce(a: Database, b: Database, root: Path) -> None:
+    from ranger_app.sync import trust
+
+    for one, other in ((a, b), (b, a)):
+        code = trust.local_station(other).code
+        trust.trust_key_file(one, trust.export_key_file(other, root / f"{code}.keys"))
+
+
+def _carry(src: Database, dst: Database, root: Path) -> None:
+    from ranger_app.sync import trust
+    from ranger_app.sync.importer import import_bundle
+    from ranger_app.sync.writer import export_bundle
+
+    code = trust.local_station(dst).code
+    import_bundle(dst, export_bundle(src, code, root / "carried").path)
+
+
+def _photo(root: Path, name: str) -> Path:
+    """A camera-sized JPEG of random grain: each one different, and as heavy as a photo."""
+    from PIL import Image
+
+    grain = Image.effect_noise((2000, 1500), 50)
+    image = Image.merge("RGB", (grain, grain.point(lambda v: v * 0.9),
+                                grain.point(lambda v: v * 0.6)))
+    path = root / f"photo-{name}.jpg"
+    image.save(path, quality=90)
+    return path
+
+
+def _patrol(db: Database, root: Path, number: str, photos: int) -> None:
+    from ranger_app.domain.records import LegValue, MemberValue, ObservationValue, PatrolValue
+    from ranger_app.io.photos import attach_photo
+    from ranger_app.store.patrols import save_patrol
+    from ranger_app.store.queries import people
+
+    station = db.installation().station_uuid
+    ranger = people(db, station)[0]
+    end = T0 + timedelta(hours=6)
+    observation = ObservationValue(
+        "TIGER_TRACK", T0 + timedelta(hours=1), 43.1, 131.2, notes="Следы тигрицы у ключа",
+        photos=[attach_photo(db.media, _photo(root, f"{number}-{i}")) for i in range(photos)])
+    save_patrol(db, PatrolValue(
+        station_uuid=station, number=number, start_at=T0, end_at=end,
+        legs=[LegValue("FOOT", T0, end, [MemberValue(ranger.uuid, True)])],
+        observations=[observation]))
+
+
+def _fire(db: Database, **values: object) -> str:
+    from ranger_app.domain.fires import FireReportValue
+    from ranger_app.store.fires import save_fire
+
+    plain = {"lat": 42.9, "lon": 130.9, "fire_type": "GRASS", "locality": "падь Кедровая"}
+    fire = FireReportValue(station_uuid=db.installation().station_uuid, detected_at=T0,
+                           **{**plain, **values})  # type: ignore[arg-type]
+    return str(save_fire(db, fire).uuid)
+
+
+def _change_fire(db: Database, uuid: str, **values: object) -> None:
+    from ranger_app.store.fires import load_fire, save_fire
+
+    save_fire(db, replace(load_fire(db, uuid), **values))  # type: ignore[arg-type]
+
+
+def sync_world(root: Path) -> SyncWorld:
+    from ranger_app.sync.writer import export_bundle
+
+    hq = _site(root, "HQ", "Дирекция «Земля леопарда»", "Анна Инспектор", hq=True)
+    ked = _site(root, "KED", "Кедровая падь", "Иван Петров")
+    bar = _site(root, "BAR", "Барсовый", "Пётр Сидоров")
+    _introduce(hq, ked, root)
+    _introduce(hq, bar, root)
+    # One fire report from HQ; both stations change its area while apart: one conflict.
+    uuid = _fire(hq, area_total_ha=1.0)
+    _carry(hq, ked, root)
+    _carry(hq, bar, root)
+    _change_fire(ked, uuid, area_total_ha=2.0, notes="Локализован к 18:00")
+    _change_fire(bar, uuid, area_total_ha=3.5, notes="Тушили вдвоём до темноты")
+    _carry(ked, hq, root)
+    _carry(bar, hq, root)
+    # New work at KED: what the export wizard plans and the import dialog dry-runs.
+    for i in range(1, 6):
+        _patrol(ked, root, f"KED-{i:03d}", photos=1 if i <= 3 else 0)
+    _fire(ked, area_total_ha=0.4)
+    _fire(ked, lat=43.0, lon=131.1, area_total_ha=12.0)
+    stick = root / "RANGER-USB"
+    export_bundle(ked, "HQ", stick)
+    return SyncWorld(hq, ked, stick, (hq, ked, bar))
+
+
+def _fake_stick(path: Path) -> None:
+    from ranger_app.sync import drives
+
+    drive = drives.Drive(path, "RANGER-USB", 7_620_000_000, 15_500_000_000)
+    drives.find_drives = lambda: [drive]  # type: ignore[assignment]
+
+
+def shoot_export_summary(world: SyncWorld, lang: str) -> None:
+    from ranger_app.ui.sync import ExportWizard
+
+    _fake_stick(STICK_AS_SHOWN)
+    wizard = ExportWizard(world.ked)
+    wizard.resize(820, 600)
+    wizard.show()
+    wizard.next()  # HQ, the only peer, is already chosen
+    wizard.next()  # the stick, the only one found
+    wait_until(wizard.summary_page.isComplete, "the export plan")
+    shoot(wizard, "sync-export-summary", lang)
+    wizard.close()
+
+
+def shoot_import_dry_run(world: SyncWorld, lang: str) -> None:
+    from ranger_app.ui.sync import ImportDialog
+
+    _fake_stick(world.stick)
+    dialog = ImportDialog(world.hq)
+    dialog.show()
+    wait_until(lambda: bool(dialog.outcomes), "the dry run")
+    shoot(dialog, "sync-import-dry-run", lang)
+    dialog.close()
+
+
+def shoot_conflicts(world: SyncWorld, lang: str) -> None:
+    from ranger_app.ui.sync import ConflictsView
+
+    view = ConflictsView(world.hq)
+    view.show()
+    shoot(view, "sync-conflicts", lang)
+    view.close()
+
+
+# --- demo data ---------------------------------------------------------------------------------
+
+@dataclass
+class Picks:
+    """The records worth showing in the demo database."""
+
+    patrol: str  # the longest patrol
+    fire: str  # the fire with the longest status timeline
+    feeding_site: str  # a site where a predator killed near the feed
+    feeding_visit: str  # the visit that found it
+    camera_visit: str  # the newest service visit with a battery reading and images
+    submitted: str  # a patrol waiting for review
+
+
+def pick_records(db: Database) -> Picks:
+    from ranger_app.domain.records import PatrolFilter
+    from ranger_app.store import review
+    from ranger_app.store.camtraps import visit_rows
+    from ranger_app.store.feeding import sites_with_kill_alerts
+    from ranger_app.store.fires import fire_list, load_fire
+    from ranger_app.store.queries import page_patrols
+
+    with db.session() as s:
+        busiest = page_patrols(s, PatrolFilter(), "distance_km", True, limit=1)[0][0].uuid
+    fire = max(fire_list(db), key=lambda r: (len(load_fire(db, r.uuid).steps),
+                                              r.hotspots, bool(r.perimeter)))
+    site, alerts = next(iter(sites_with_kill_alerts(db, None).items()))
+    visit = next(v for v in visit_rows(db) if v.battery_pct is not None and v.image_count)
+    submitted = review.review_queue(db, None)[0].uuid
+    return Picks(busiest, fire.uuid, site, alerts[0].visit_uuid, visit.uuid, submitted)
+
+
+def demo_database(path: Path, scale: str) -> Database:
+    from ranger_app.demo import generate
+    from ranger_app.store.db import Database
+
+    db = Database.open(path, create=True)
+    generate(db, scale, seed=3)
+    return db
+
+
 def main() -> None:
     _reexec_under_xvfb()
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QWidget
-
     from ranger_app import paths
-    from ranger_app.demo import generate
-    from ranger_app.domain.records import PatrolFilter
     from ranger_app.i18n.qt import apply_language
-    from ranger_app.store.db import Database
-    from ranger_app.store.patrols import load_patrol
-    from ranger_app.store.queries import PatrolListSource, page_patrols
+    from ranger_app.ui import workers
     from ranger_app.ui.app import application
-    from ranger_app.ui.first_run import FirstRunDialog
-    from ranger_app.ui.main_window import MainWindow
-    from ranger_app.ui.patrol_editor import PatrolEditor
 
     tmp = Path(tempfile.mkdtemp(prefix="ranger-shots-"))
     paths.user_data_dir = lambda: tmp  # type: ignore[assignment]
     paths.settings_file = lambda: tmp / "settings.json"  # type: ignore[assignment]
-    db = Database.open(tmp / "demo.db", create=True)
-    generate(db, "small", seed=3)
-    app = application()
+    db = demo_database(tmp / "demo.db", "small")
+    season = demo_database(tmp / "season.db", "season")  # a year of patrols for the effort view
+    picks = pick_records(db)
+    world = sync_world(tmp / "sync")
+    application()
     OUT.mkdir(parents=True, exist_ok=True)
-
-    def settle(ms: int = 400) -> None:
-        QTimer.singleShot(ms, app.quit)
-        app.exec()
-
-    def shoot(widget: QWidget, name: str, lang: str) -> None:
-        widget.raise_()
-        widget.activateWindow()
-        settle()
-        path = OUT / f"{name}-{lang}.png"
-        widget.grab().save(str(path))
-        print(path.relative_to(REPO))
-
-    with db.session() as s:
-        rows = page_patrols(s, PatrolFilter(), "distance_km", True, limit=1)
-    busiest = rows[0][0].uuid
     for lang in LANGS:
         apply_language(lang)
-        window = MainWindow(db)
-        window.resize(1280, 760)
-        window.show()
-        shoot(window, "patrol-list", lang)
-        editor = PatrolEditor(db, load_patrol(db, busiest))
-        editor.resize(1360, 860)
-        editor.show()
-        shoot(editor, "patrol-editor", lang)
-        editor.tabs.setCurrentIndex(2)
-        if editor.patrol.observations:
-            editor.observations.selectRow(0)
-        shoot(editor, "patrol-observations", lang)
-        editor.dirty = False
-        editor.close()
-        for i, name in ((1, "fires"), (2, "feeding-sites"), (3, "camera-traps")):
-            window.workspaces.setCurrentIndex(i)
-            shoot(window, f"workspace-{name}", lang)
-        window.close()
-        dialog = FirstRunDialog()
-        dialog.show()
-        shoot(dialog, "first-run", lang)
-        dialog.close()
-    del PatrolListSource
-    db.close()
+        shoot_main_window(db, lang)
+        shoot_patrol_editor(db, picks.patrol, lang)
+        shoot_first_run(lang)
+        shoot_fires(db, picks.fire, lang)
+        shoot_feeding(db, picks.feeding_site, picks.feeding_visit, lang)
+        shoot_camtraps(db, picks.camera_visit, lang)
+        shoot_effort(season, lang)
+        shoot_export_summary(world, lang)
+        shoot_import_dry_run(world, lang)
+        shoot_conflicts(world, lang)
+        sign_in_inspector(db)
+        shoot_review(db, picks.submitted, lang)
+        sign_out()
+    workers.wait_for_all()
+    for database in (db, season, *world.databases):
+        database.close()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
