@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QProgressDialog,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -530,12 +529,6 @@ class ServiceVisitEditor(RecordEditor):
 
     def import_card(self, folder: Path) -> workers.Worker:
         """Read the card in a worker; the images join the visit when it is done."""
-        progress = QProgressDialog(_("Importing images from {folder}…").format(
-            folder=folder.name or str(folder)), _("Cancel"), 0, 1000, self)
-        progress.setWindowTitle(_("Import SD card folder"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        self.progress_dialog = progress
         media, tz, offset = self.db.media, self.visit.tz, self.visit.clock_offset_s
         known = {image.sha256 for image in self.visit.images}
 
@@ -543,13 +536,11 @@ class ServiceVisitEditor(RecordEditor):
             return read_sd_folder(media, folder, tz, offset, known=known, progress=progress,
                                   cancel=cancelled)
 
-        worker = workers.Worker(job)
-        worker.signals.progress.connect(
-            lambda done, total: progress.setValue(int(1000 * done / max(total, 1))))
-        progress.canceled.connect(worker.cancel)
+        worker = workers.with_progress(
+            self, _("Importing images from {folder}…").format(folder=folder.name or str(folder)),
+            workers.Worker(job), title=_("Import SD card folder"))
         worker.signals.finished_ok.connect(self._card_ready)
         worker.signals.failed.connect(self.show_error)
-        worker.signals.done.connect(progress.close)
         self.import_button.setEnabled(False)
         worker.signals.done.connect(lambda: self.import_button.setEnabled(True))
         return self.run(worker)

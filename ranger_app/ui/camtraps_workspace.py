@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -383,23 +382,15 @@ class CameraTrapsWorkspace(QWidget):
         return target
 
     def export(self, outdir: Path) -> workers.Worker:
-        progress = QProgressDialog(_("Writing the Camtrap DP package…"), _("Cancel"), 0, 1000,
-                                   self)
-        progress.setWindowTitle(_("Export Camtrap DP"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
         db = self.db
 
         def job(progress: Any, cancelled: Any) -> ExportSummary:
             return export_camtrapdp(db, outdir, progress=progress, cancel=cancelled)
 
-        worker = workers.Worker(job)
-        worker.signals.progress.connect(
-            lambda done, total: progress.setValue(int(1000 * done / max(total, 1))))
-        progress.canceled.connect(worker.cancel)
+        worker = workers.with_progress(self, _("Writing the Camtrap DP package…"),
+                                       workers.Worker(job), title=_("Export Camtrap DP"))
         worker.signals.finished_ok.connect(self._exported)
         worker.signals.failed.connect(self._show_error)
-        worker.signals.done.connect(progress.close)
         self.export_button.setEnabled(False)
         worker.signals.done.connect(self._update_buttons)
         self._workers.append(worker)

@@ -50,7 +50,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
-    QProgressDialog,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -883,22 +882,15 @@ class FireEditor(RecordEditor):
 
     def import_perimeter(self, path: Path) -> workers.Worker:
         """Read the walk in a worker; the perimeter lands in the report on the GUI thread."""
-        progress = QProgressDialog(_("Reading {name}…").format(name=path.name), _("Cancel"),
-                                   0, 100, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
         media = self.db.media
 
         def job(progress: Any, cancelled: Any) -> WalkedPerimeter:
             return import_perimeter(media, path, progress=progress, cancel=cancelled)
 
-        worker = workers.Worker(job)
-        worker.signals.progress.connect(
-            lambda done, total: progress.setValue(int(100 * done / max(total, 1))))
-        progress.canceled.connect(worker.cancel)
+        worker = workers.with_progress(
+            self, _("Reading {name}…").format(name=path.name), workers.Worker(job))
         worker.signals.finished_ok.connect(self._perimeter_ready)
         worker.signals.failed.connect(self.show_error)
-        worker.signals.done.connect(progress.close)
         return self.run(worker)
 
     def _perimeter_ready(self, walked: WalkedPerimeter) -> None:

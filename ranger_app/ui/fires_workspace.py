@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QSplitter,
     QTableView,
@@ -476,22 +475,15 @@ class FiresWorkspace(QWidget):
             self.import_firms(Path(path))
 
     def import_firms(self, path: Path) -> workers.Worker:
-        progress = QProgressDialog(_("Reading {name}…").format(name=path.name), _("Cancel"),
-                                   0, 100, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
         db = self.db
 
         def job(progress: Any, cancelled: Any) -> FirmsImportResult:
             return import_firms(db, path, progress=progress, cancel=cancelled)
 
-        worker = workers.Worker(job)
-        worker.signals.progress.connect(
-            lambda done, total: progress.setValue(int(100 * done / max(total, 1))))
-        progress.canceled.connect(worker.cancel)
+        worker = workers.with_progress(
+            self, _("Reading {name}…").format(name=path.name), workers.Worker(job))
         worker.signals.finished_ok.connect(self._firms_ready)
         worker.signals.failed.connect(self._firms_failed)
-        worker.signals.done.connect(progress.close)
         self._workers.append(worker)
         worker.signals.done.connect(lambda: self._workers.remove(worker))
         return workers.start(worker)

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -387,10 +386,6 @@ class PatrolEditor(RecordEditor):
 
     def import_gpx(self, path: Path) -> workers.Worker:
         """Parse and store the file in a worker; merge into the patrol on the GUI thread."""
-        progress = QProgressDialog(_("Reading {name}…").format(name=path.name), _("Cancel"),
-                                   0, 100, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
         media = self.db.media
 
         def job(progress: Any, cancelled: Any) -> tuple[Any, PhotoValue]:
@@ -399,13 +394,10 @@ class PatrolEditor(RecordEditor):
             return parsed, PhotoValue(sha256=sha, filename=path.name,
                                       mime="application/gpx+xml", size=size, kind="gpx")
 
-        worker = workers.Worker(job)
-        worker.signals.progress.connect(
-            lambda done, total: progress.setValue(int(100 * done / max(total, 1))))
-        progress.canceled.connect(worker.cancel)
+        worker = workers.with_progress(
+            self, _("Reading {name}…").format(name=path.name), workers.Worker(job))
         worker.signals.finished_ok.connect(self._gpx_ready)
         worker.signals.failed.connect(self.show_error)
-        worker.signals.done.connect(progress.close)
         return self.run(worker)
 
     def _gpx_ready(self, result: tuple[Any, PhotoValue]) -> None:

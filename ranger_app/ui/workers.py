@@ -11,7 +11,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+PROGRESS_STEPS = 1000
 
 
 class WorkerSignals(QObject):
@@ -60,3 +63,20 @@ def start(worker: Worker) -> Worker:
 
 def wait_for_all(msecs: int = 30_000) -> bool:
     return QThreadPool.globalInstance().waitForDone(msecs)
+
+
+def with_progress(parent: QWidget, label: str, worker: Worker, title: str = "") -> Worker:
+    """Show a window-modal progress dialog for `worker`: it follows progress, Cancel cancels
+    the job, and it closes when the job is done. Returns the worker, not yet started."""
+    from ranger_app.i18n import _
+
+    dialog = QProgressDialog(label, _("Cancel"), 0, PROGRESS_STEPS, parent)
+    if title:
+        dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)  # quick jobs never flash a dialog
+    worker.signals.progress.connect(
+        lambda done, total: dialog.setValue(int(PROGRESS_STEPS * done / max(total, 1))))
+    dialog.canceled.connect(worker.cancel)
+    worker.signals.done.connect(dialog.close)
+    return worker
