@@ -66,6 +66,14 @@ class NotEnoughSpace(BadInput):
 
 
 @dataclass
+class FileTooLargeForStick(BadInput):
+    """EFBIG: the stick's file system (FAT32) cannot hold a file this large."""
+
+    where: str
+    size: int
+
+
+@dataclass
 class ApplyFailed(BadInput):
     """The database refused the bundle's rows (a constraint); nothing was written."""
 
@@ -180,6 +188,11 @@ _DESCRIBE.update({
         "Not enough free disk space in {where}: {needed} MB are needed, {free} MB are free. "
         "Free some space and try again; nothing was changed."
     ).format(where=x.where, needed=_mb(x.needed), free=_mb(x.free)),
+    FileTooLargeForStick: lambda x: _(
+        "The bundle ({size} MB) cannot be written to {where}: the stick's file system "
+        "(FAT32) cannot hold a file over 4 GB. Use a stick formatted as exFAT or NTFS; "
+        "nothing was exported."
+    ).format(where=x.where, size=_mb(x.size)),
     ApplyFailed: lambda x: _(
         "The bundle {path} could not be applied ({detail}); the database was not changed."
     ).format(path=x.path, detail=x.detail),

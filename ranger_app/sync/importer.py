@@ -45,7 +45,7 @@ from ranger_app.store.changes import GENESIS, writer_for
 from ranger_app.store.db import Database
 from ranger_app.store.models import SYNCED_MODELS, Base, Change
 from ranger_app.store.sync_tables import SyncBundle, SyncConflict
-from ranger_app.sync import partner, reader, trust, workspace, zipsafe
+from ranger_app.sync import approvals_check, partner, reader, trust, workspace, zipsafe
 from ranger_app.sync.bundle_format import (
     DEFAULT_LIMITS,
     SIGNATURE,
@@ -176,6 +176,7 @@ class _Import:
         self.db, self.keys, self.src, self.work = db, keys, src, work
         self.limits, self.hook, self.dry_run = limits, hook, dry_run
         self.shown = str(src)
+        self.bindings: dict[str, str] = {}
 
     def run(self) -> ImportReport:
         staged = reader.stage_copy(self.src, self.work, self.limits)
@@ -209,6 +210,7 @@ class _Import:
                 return ImportReport(self.shown, "pending", m.bundle_id, m.kind,
                                     m.source.station_code, signer.fingerprint,
                                     missing=tuple(missing))
+            self.bindings = approvals_check.check(self.db, zf, m, self.shown, self.limits)
             try:
                 return self._apply(zf, staged, m, signer, blobs, checked)
             except _DryRun as done:
@@ -266,6 +268,7 @@ class _Import:
                 if self.dry_run:
                     raise _DryRun(report)
                 _log_in(s, staged, m, signer, "applied", applier.counts())
+                approvals_check.record(s, self.bindings)
                 if m.vector.entries:
                     trust.record_acked(s, signer.fingerprint, m.vector, m.created_hlc)
                 if signer.role == "hq" and m.revoked:

@@ -14,6 +14,7 @@ checked. Only then is the export recorded.
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import secrets
@@ -39,7 +40,7 @@ from ranger_app.sync.bundle_format import (
     blob_name,
     changes_name,
 )
-from ranger_app.sync.errors import BundleUnreadable, NotEnoughSpace
+from ranger_app.sync.errors import BundleUnreadable, FileTooLargeForStick, NotEnoughSpace
 from ranger_app.sync.fileio import (
     HashingWriter,
     free_bytes,
@@ -101,6 +102,8 @@ def export_bundle(db: Database, to: str, out_dir: Path | str, *, snapshot: bool 
             hook("zipped")
             return _encrypt_and_record(db, built, peer, recipients, out, hook)
         except OSError as exc:
+            if exc.errno == errno.EFBIG:  # FAT32 holds no file of 4 GiB or more
+                raise FileTooLargeForStick(str(out), _estimate(work)) from None
             if not is_disk_full(exc):
                 raise
             raise NotEnoughSpace(str(out), _estimate(work), free_bytes(out)) from None
