@@ -62,7 +62,8 @@ WORD = re.compile(r"[A-Za-z]{2,}")
 # Codes, formats, units and names of outside services that stay Latin in every language.
 ALLOWED = {"GPX", "GPS", "UTC", "USB", "JPEG", "PNG", "TIFF", "ID", "KED", "BAR", "HQ",
            "MB", "AA", "NiMH", "OK", "jpg", "jpeg", "png", "tif", "tiff", "gpx",
-           "NASA", "FIRMS", "MODIS", "VIIRS", "CSV", "csv", "Camtrap", "DP", "SD"}
+           "NASA", "FIRMS", "MODIS", "VIIRS", "CSV", "csv", "Camtrap", "DP", "SD",
+           "RU", "ZH", "EN"}  # the language marks of free text typed in another language
 ROW_LIMIT = 60  # cells read per table: enough to meet every column's kind of value
 
 

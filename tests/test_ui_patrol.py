@@ -202,3 +202,24 @@ def test_unsaved_patrol_comes_back_after_a_crash(qtbot, db: Database,  # type: i
     restored.dirty = False
     restored.close()
     editor.close()
+
+
+def test_notes_typed_in_russian_carry_a_mark_in_the_chinese_interface(
+        qtbot, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from ranger_app.i18n.qt import apply_language
+
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    apply_language("ru")
+    editor = window.new_patrol()
+    editor.notes.setFocus()
+    type_text(editor.notes, "Следы тигрицы")
+    assert editor.patrol.notes_lang == "ru"
+    assert not editor.notes_mark.isVisibleTo(editor)  # same language as the interface
+    apply_language("zh")
+    assert editor.notes_mark.isVisibleTo(editor)
+    assert editor.notes_mark.text() == "RU"
+    assert "Русский" in editor.notes_mark.toolTip()
+    apply_language("en")
+    editor.dirty = False
+    editor.close()

@@ -74,7 +74,7 @@ from ranger_app.store.db import Database
 from ranger_app.store.queries import people, stations
 from ranger_app.ui import workers
 from ranger_app.ui.record_editor import RecordEditor
-from ranger_app.ui.widgets import LocalDateTimeEdit, VocabCombo
+from ranger_app.ui.widgets import LanguageMark, LocalDateTimeEdit, VocabCombo
 
 ICON = 96
 SHOWN_IMAGES = 400  # icons built for a card of thousands: the first ones, the rest counted
@@ -225,6 +225,7 @@ class ServiceVisitEditor(RecordEditor):
 
         self.notes_box = QGroupBox()
         self.notes = QPlainTextEdit()
+        self.notes_mark = LanguageMark(self.notes)
         self.notes.setMaximumHeight(70)
         QVBoxLayout(self.notes_box).addWidget(self.notes)
 
@@ -622,6 +623,7 @@ class ServiceVisitEditor(RecordEditor):
             self.police_report.setText(v.police_report)
             if self.notes.toPlainText() != v.notes:
                 self.notes.setPlainText(v.notes)
+            self.notes_mark.show_for(v.notes_lang if v.notes else None)
             self._fill_crew()
         finally:
             self._loading = False

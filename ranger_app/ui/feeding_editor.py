@@ -63,7 +63,7 @@ from ranger_app.store.queries import people
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapView, project, unproject
 from ranger_app.ui.record_editor import THUMB, RecordEditor
-from ranger_app.ui.widgets import LocalDateTimeEdit, VocabCombo
+from ranger_app.ui.widgets import LanguageMark, LocalDateTimeEdit, VocabCombo
 
 DASH = "—"
 SITE_DRAFT = "feeding_site"
@@ -489,6 +489,7 @@ class FeedingVisitEditor(RecordEditor):
             spin.setMaximumWidth(200)
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(90)
+        self.notes_mark = LanguageMark(self.notes)
         self.labels = {k: QLabel() for k in ("site", "when", "transport", "remaining", "snow",
                                              "temp", "notes")}
         form = QFormLayout()
@@ -747,6 +748,7 @@ class FeedingVisitEditor(RecordEditor):
             self.temp.set_value_or_none(v.temp_c)
             if self.notes.toPlainText() != v.notes:
                 self.notes.setPlainText(v.notes)
+            self.notes_mark.show_for(v.notes_lang if v.notes else None)
             self.crew.clear()
             known = set()
             for person in people(self.db):

@@ -81,7 +81,7 @@ from ranger_app.store.queries import stations
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapView, MarkerItem, project, unproject
 from ranger_app.ui.record_editor import THUMB, RecordEditor
-from ranger_app.ui.widgets import LocalDateTimeEdit, VocabCombo
+from ranger_app.ui.widgets import LanguageMark, LocalDateTimeEdit, VocabCombo
 
 ENTITY = "fire_report"
 STATUS_COLOURS = {"ACTIVE": "#e03131", "LOCALIZED": "#f08c00", "EXTINGUISHED": "#2f9e44",
@@ -530,6 +530,7 @@ class FireEditor(RecordEditor):
         self.patrol.setMinimumContentsLength(24)
         self.patrol.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.notes = QPlainTextEdit()
+        self.notes_mark = LanguageMark(self.notes)
         self.notes.setMaximumHeight(90)
 
         self.form = QFormLayout()
@@ -1012,6 +1013,7 @@ class FireEditor(RecordEditor):
                 combo.set_code(code)
             if self.notes.toPlainText() != f.notes:
                 self.notes.setPlainText(f.notes)
+            self.notes_mark.show_for(f.notes_lang if f.notes else None)
             if self.wildlife.toPlainText() != f.wildlife_threat_note:
                 self.wildlife.setPlainText(f.wildlife_threat_note)
             for name, edit in self.number_edits().items():

@@ -59,7 +59,7 @@ from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapTrack, MapView
 from ranger_app.ui.record_editor import THUMB, RecordEditor
 from ranger_app.ui.review import guard_editor, store_patrol
-from ranger_app.ui.widgets import CategoryPicker, LocalDateTimeEdit, VocabCombo
+from ranger_app.ui.widgets import CategoryPicker, LanguageMark, LocalDateTimeEdit, VocabCombo
 
 KIND_OF_ROOT = {"THREAT": "threat", "WILDLIFE": "wildlife", "HUMAN_ACTIVITY": "human",
                 "CARCASS": "carcass", "UNCLASSIFIED": "unclassified"}
@@ -132,6 +132,7 @@ class PatrolEditor(RecordEditor):
         self.end = LocalDateTimeEdit()
         self.tz_label = QLabel()
         self.notes = QPlainTextEdit()
+        self.notes_mark = LanguageMark(self.notes)
         self.notes.setMaximumHeight(80)
         self.form = QFormLayout()
         self.form_labels = {key: QLabel() for key in
@@ -241,6 +242,7 @@ class PatrolEditor(RecordEditor):
         self.obs_count = QSpinBox()
         self.obs_count.setRange(1, 100_000)
         self.obs_notes = QPlainTextEdit()
+        self.obs_notes_mark = LanguageMark(self.obs_notes)
         self.obs_notes.setMaximumHeight(60)
         self.attr_box = QWidget()
         self.attr_form = QFormLayout(self.attr_box)
@@ -553,6 +555,7 @@ class PatrolEditor(RecordEditor):
             self.armed.setChecked(p.armed)
             if self.notes.toPlainText() != p.notes:
                 self.notes.setPlainText(p.notes)
+            self.notes_mark.show_for(p.notes_lang if p.notes else None)
         finally:
             self._loading = False
         self.refresh_times()
@@ -679,6 +682,7 @@ class PatrolEditor(RecordEditor):
             self.obs_count.setValue(obs.count)
             if self.obs_notes.toPlainText() != obs.notes:
                 self.obs_notes.setPlainText(obs.notes)
+            self.obs_notes_mark.show_for(obs.notes_lang if obs.notes else None)
             for spec in attributes_for(obs.category):
                 self.attr_form.addRow(self._attr_label(spec),
                                       self._attribute_widget(spec, obs.attributes.get(spec.key)))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateTimeEdit,
+    QLabel,
     QLineEdit,
     QTreeView,
     QVBoxLayout,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ranger_app.domain.vocab import LANGS, vocabulary
-from ranger_app.i18n import _, current_language
+from ranger_app.i18n import LANGUAGES, _, current_language
 
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
 CODE_ROLE = Qt.ItemDataRole.UserRole
@@ -154,3 +155,40 @@ class CategoryPicker(QWidget):
             index = self.proxy.mapFromSource(matches[0])
             self.tree.setCurrentIndex(index)
             self.tree.scrollTo(index)
+
+
+class LanguageMark(QLabel):
+    """A small tag in the corner of a free-text field typed in another language.
+
+    Free text keeps the language it was typed in (records store it beside the text); a
+    Chinese inspector reading a note typed in Russian sees «RU» rather than guessing.
+    """
+
+    def __init__(self, field: QWidget) -> None:
+        super().__init__(field)
+        self.field = field
+        self.setStyleSheet("QLabel { background: #e7f0fb; color: #1c4e80; border: 1px solid"
+                           " #9dbbe0; border-radius: 3px; padding: 0 4px; font-size: 10px; }")
+        self.hide()
+        field.installEventFilter(self)
+
+    def show_for(self, text_lang: str | None) -> None:
+        """Visible only when the text's language differs from the interface language."""
+        if not text_lang or text_lang == current_language() or text_lang not in LANGUAGES:
+            self.hide()
+            return
+        self.setText(text_lang.upper())
+        self.setToolTip(_("Typed in {language}").format(
+            language=LANGUAGES[text_lang].native_name))
+        self.adjustSize()
+        self._place()
+        self.show()
+        self.raise_()
+
+    def _place(self) -> None:
+        self.move(self.field.width() - self.width() - 18, 4)  # clear of a scroll bar
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.field and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
