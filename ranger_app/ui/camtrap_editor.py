@@ -863,7 +863,5 @@ class ServiceVisitEditor(RecordEditor):
         self.classify_button.setText(_("Apply"))
         self.photos_label.setText(_("Photos of the site"))
         self.attach_button.setText(_("Attach photos…"))
-        self.save_button.setText(_("Save"))
-        self.close_button.setText(_("Close"))
         for combo in (self.visit_type, self.arrival, self.battery_type):
             combo.retranslate()

@@ -429,8 +429,6 @@ class FeedingSiteEditor(RecordEditor):
         self.lon.setPlaceholderText(_("131.5678 or 131°34.07′"))
         self.pick_button.setText(_("Pick the position on the map"))
         self.pick_button.setToolTip(_("Then click the map where the site is."))
-        self.save_button.setText(_("Save"))
-        self.close_button.setText(_("Close"))
         for combo in (self.site_type, self.condition):
             combo.retranslate()
         self.map.retranslate()
@@ -925,6 +923,4 @@ class FeedingVisitEditor(RecordEditor):
             "site.").format(radius=_("{n} m").format(n=fmt.number(KILL_ALERT_RADIUS_M, 0))))
         self.attach_button.setText(_("Attach photos…"))
         self.remove_photo.setText(_("Remove photo"))
-        self.save_button.setText(_("Save"))
-        self.close_button.setText(_("Close"))
         self.transport.retranslate()

@@ -1252,8 +1252,6 @@ class FireEditor(RecordEditor):
             _("e.g. leopard core area, feeding site burnt, den sites nearby"))
         self.attach_button.setText(_("Attach photos…"))
         self.remove_photo.setText(_("Remove photo"))
-        self.save_button.setText(_("Save"))
-        self.close_button.setText(_("Close"))
         for combo in (self.report_kind, self.land_category, self.fire_type, self.intensity,
                       self.cause, self.detection_source, self.fuel_type):
             combo.retranslate()

@@ -785,8 +785,6 @@ class PatrolEditor(RecordEditor):
         self.obs_lat.setPlaceholderText(_("43.1234 or 43°07.40′"))
         self.obs_lon.setPlaceholderText(_("131.5678 or 131°34.07′"))
         self.attach_button.setText(_("Attach photos…"))
-        self.save_button.setText(_("Save"))
-        self.close_button.setText(_("Close"))
         self.armed.setText(_("the team carried service weapons"))
         for combo in (self.patrol_type, self.mandate):
             combo.retranslate()

@@ -62,11 +62,16 @@ class RecordEditor(QWidget):
         self.close_button.clicked.connect(self.close)
 
     def bottom_row(self) -> QHBoxLayout:
+        self._retranslate_buttons()
         row = QHBoxLayout()
         row.addWidget(self.status_label, 1)
         row.addWidget(self.save_button)
         row.addWidget(self.close_button)
         return row
+
+    def _retranslate_buttons(self) -> None:
+        self.save_button.setText(_("Save"))
+        self.close_button.setText(_("Close"))
 
     # --- what subclasses provide ----------------------------------------------------------
 
@@ -212,6 +217,7 @@ class RecordEditor(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             dirty = self.dirty  # repainting in another language is not an edit
+            self._retranslate_buttons()
             self.retranslate()
             self.refresh_all()
             self.dirty = dirty
