@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,8 +28,10 @@ from ranger_app.io.photos import attach_photo, make_thumbnail
 from ranger_app.io.sd_import import THUMB_SIZE, read_sd_folder
 from ranger_app.store.media import MediaStore
 
-SOURCE = (Path(__file__).resolve().parents[2] / "shared" / "camtrap-dp-1.0.2" / "example"
-          / "media")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.camtrap_photos import camtrap_media  # photos shaped like RECONYX's
+
+SOURCE = camtrap_media()
 
 
 def make_card(card: Path, source: Path, count: int) -> list[Path]:

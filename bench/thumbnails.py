@@ -10,6 +10,7 @@ same way (temp file, fsync, rename), so only decoding differs.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,8 +21,10 @@ from PIL import Image, ImageOps
 from ranger_app.io.photos import _flatten_rgb, _save_jpeg_atomically, make_thumbnail
 from ranger_app.store.media import MediaStore
 
-SOURCE = (Path(__file__).resolve().parents[2] / "shared" / "camtrap-dp-1.0.2" / "example"
-          / "media")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.camtrap_photos import camtrap_media  # photos shaped like RECONYX's
+
+SOURCE = camtrap_media()
 
 
 def fill_store(media: MediaStore, source: Path, count: int) -> list[str]:

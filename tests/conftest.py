@@ -13,10 +13,13 @@ import pytest
 from ranger_app.i18n import set_language
 from ranger_app.store.db import Database
 from ranger_app.store.setup import StationSetup, init_station
+from tests.camtrap_photos import camtrap_media
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-CAMTRAP_MEDIA = SHARED / "camtrap-dp-1.0.2" / "example" / "media"
+# The Camtrap DP 1.0.2 schemas and example package (MIT, licence beside them) and photos the
+# tests make: the suite needs nothing outside the repository.
+CAMTRAP_SPEC = REPO / "tests" / "data" / "camtrapdp" / "1.0.2"
+CAMTRAP_MEDIA = camtrap_media()
 
 
 @pytest.fixture(autouse=True)

@@ -35,12 +35,12 @@ from ranger_app.io.camtrapdp import PROFILE_URL, SCHEMA_URLS, export_camtrapdp
 from ranger_app.io.sd_import import read_sd_folder
 from ranger_app.store import camtraps as store
 from ranger_app.store.db import Database
-from tests.conftest import SHARED
+from tests.conftest import CAMTRAP_SPEC
 from tests.test_camtrap_sd_import import make_card
 
 frictionless = pytest.importorskip("frictionless")
 
-SPEC = SHARED / "camtrap-dp-1.0.2"
+SPEC = CAMTRAP_SPEC
 LOCAL = Path(__file__).parent / "data" / "camtrapdp"
 CANONICAL = "https://raw.githubusercontent.com/"
 Validate = Callable[[Path], Any]
@@ -53,8 +53,6 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def validate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validate]:
-    if not (SPEC / "camtrap-dp-profile.json").exists():
-        pytest.skip("the Camtrap DP 1.0.2 files are not beside the repo")
     root = tmp_path_factory.mktemp("camtrapdp-spec")
     spec = root / "tdwg" / "camtrap-dp" / "1.0.2"
     spec.mkdir(parents=True)

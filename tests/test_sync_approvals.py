@@ -25,10 +25,10 @@ from ranger_app.store.review import approve
 from ranger_app.store.sync_tables import SyncBundle
 from ranger_app.sync import fileio
 from ranger_app.sync.approvals_check import SIGNER_KEY
+from tests.conftest import CAMTRAP_MEDIA
 
 PASSWORD = "amur-tiger-25"
-PHOTO = Path(__file__).resolve().parents[2] / "shared" / "camtrap-dp-1.0.2" / "example" / (
-    "media") / "20210531082538-RCNX0031.JPG"
+PHOTO = CAMTRAP_MEDIA / "20210531082538-RCNX0031.JPG"
 
 
 @pytest.fixture

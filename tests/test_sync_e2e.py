@@ -27,11 +27,11 @@ from ranger_app.store.patrols import load_patrol, save_patrol
 from ranger_app.sync.importer import import_bundle
 from ranger_app.sync.retention import acknowledged_blobs
 from ranger_app.sync.writer import export_bundle
+from tests.conftest import CAMTRAP_MEDIA
 
 REPO = Path(__file__).resolve().parents[1]
 GPX = REPO / "tests" / "data" / "gpx" / "garmin_gpsmap66.gpx"
-PHOTO = REPO.parent / "shared" / "camtrap-dp-1.0.2" / "example" / "media" / (
-    "20210531082538-RCNX0031.JPG")
+PHOTO = CAMTRAP_MEDIA / "20210531082538-RCNX0031.JPG"
 
 
 @pytest.fixture

@@ -48,9 +48,9 @@ from ranger_app.sync.identity import ensure_keys, start_new_epoch
 from ranger_app.sync.importer import import_bundle
 from ranger_app.sync.vectors import local_vector
 from ranger_app.sync.writer import export_bundle
+from tests.conftest import CAMTRAP_MEDIA
 
-PHOTO = Path(__file__).resolve().parents[2] / "shared" / "camtrap-dp-1.0.2" / "example" / (
-    "media") / "20210531082538-RCNX0031.JPG"
+PHOTO = CAMTRAP_MEDIA / "20210531082538-RCNX0031.JPG"
 
 
 @pytest.fixture

@@ -32,9 +32,10 @@ from ranger_app.store.patrols import save_patrol
 from ranger_app.store.sync_tables import SyncBundle
 from ranger_app.sync import workspace
 from ranger_app.sync.importer import import_bundle
+from tests.conftest import CAMTRAP_MEDIA
 
 REPO = Path(__file__).resolve().parents[1]
-MEDIA = REPO.parent / "shared" / "camtrap-dp-1.0.2" / "example" / "media"
+MEDIA = CAMTRAP_MEDIA
 IMPORT_STEPS = ["staged", "decrypted", "verified", "changes-inserted", "folded", "journaled",
                 "blobs-moved", "committed"]
 EXPORT_STEPS = ["zipped", "encrypted", "part-written", "renamed", "verified", "recorded"]
