@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ranger_app import __version__, paths
 from ranger_app.domain.errors import FileUnreadable, RangerError
-from ranger_app.i18n import LANGUAGES, _, set_language
+from ranger_app.i18n import LANGUAGES, _, ngettext, set_language
 from ranger_app.i18n.messages import describe
 from ranger_app.settings import Settings
 from ranger_app.sync.commands import add_sync_commands
@@ -112,6 +112,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if report.ok:
         print(_("All {chains} chains verify: {changes} changes, {rows} records.").format(
             chains=report.chains, changes=report.changes, rows=report.rows))
+        if report.unsigned_approvals:
+            n = report.unsigned_approvals
+            print(ngettext("{n} approval was made before approvals were signed.",
+                           "{n} approvals were made before approvals were signed.",
+                           n).format(n=n))
         return EXIT_OK
     b = report.first_break
     assert b is not None

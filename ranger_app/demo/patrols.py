@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from ranger_app.demo.sink import RowSink
 from ranger_app.demo.tracks import Motion, Walk, utc, walk
 from ranger_app.domain.ids import new_id
 from ranger_app.domain.vocab import vocabulary
+from ranger_app.store import review
+from ranger_app.store.accounts import SignedIn, actor_for, new_signing_key
 from ranger_app.store.models import (
     Attachment,
     LegMember,
@@ -163,6 +166,15 @@ def _status(rng: random.Random, i: int, scale: Scale, day: date) -> str:
     return rng.choices(_STATUS_ORDER, (82, 8, 5, 5))[0]
 
 
+@dataclass(frozen=True)
+class PendingApproval:
+    """A patrol the demo inspector approves once the batch is written."""
+
+    patrol_uuid: str
+    inspector_uuid: str
+    at: datetime
+
+
 class PatrolWriter:
     """Makes one patrol's rows at a time and hands them to the sink."""
 
@@ -175,6 +187,8 @@ class PatrolWriter:
         self.sink = sink
         self.totals = PatrolTotals()
         self.photos_left = scale.photos
+        self.to_approve: list[PendingApproval] = []
+        self._signers: dict[str, SignedIn] = {}
 
     def _crew(self, station: StationInfo) -> tuple[list[PersonInfo], PersonInfo]:
         rangers = list(self.world.rangers[station.uuid])
@@ -248,7 +262,10 @@ class PatrolWriter:
             "patrol_type": kind.patrol_type, "mandate": kind.mandate,
             "armed": rng.random() < kind.armed_chance, "start_at": legs[0][2],
             "end_at": legs[-1][3], "tz": station.tz, "notes": (note := rng.choice(kind.notes)),
-            "notes_lang": "ru" if note else "", "status": status, "distance_m": distance,
+            "notes_lang": "ru" if note else "",
+            # an approved patrol is written as submitted; the inspector approves it for real
+            # (a signed change of theirs) once its rows are in the database
+            "status": "SUBMITTED" if status == "APPROVED" else status, "distance_m": distance,
             "observation_count": len(obs_rows), "leader_name": leader.name,
         })
         for row in obs_rows:
@@ -308,13 +325,30 @@ class PatrolWriter:
             actions.append(("return", inspector.uuid, rng.choice(_RETURN_COMMENTS)))
             if status == "APPROVED":
                 actions.append(("submit", leader.uuid, "Исправлено"))
-        if status == "APPROVED":
-            actions.append(("approve", inspector.uuid, ""))
         for action, who, comment in actions:
             self.sink.add(PatrolReview, {"patrol_uuid": patrol_uuid, "action": action,
                                          "patrol_rev": 1, "by_person": who, "at": at,
                                          "comment": comment})
             at += timedelta(hours=rng.uniform(3, 96))
+        if status == "APPROVED":
+            self.to_approve.append(PendingApproval(patrol_uuid, inspector.uuid, at))
+
+    def approve_pending(self) -> None:
+        """Approve the batch's patrols as their inspectors would: a signed change each.
+
+        Each demo inspector gets a real signing key (sealed with a throw-away secret: they
+        set a password on first sign-in, which makes a new key and keeps this one listed),
+        so the demo season syncs to HQ like a station's own data.
+        """
+        db = self.sink.db
+        for pending in self.to_approve:
+            signer = self._signers.get(pending.inspector_uuid)
+            if signer is None:
+                key = new_signing_key(db, pending.inspector_uuid, secrets.token_urlsafe(24))
+                signer = SignedIn(actor_for(db, pending.inspector_uuid), "", pending.at, key)
+                self._signers[pending.inspector_uuid] = signer
+            review.approve(db, signer, pending.patrol_uuid, at=pending.at)
+        self.to_approve.clear()
 
 
 def write_patrols(rng: random.Random, world: World, scale: Scale, shelf: PhotoShelf,
@@ -326,5 +360,6 @@ def write_patrols(rng: random.Random, world: World, scale: Scale, shelf: PhotoSh
         writer.write(i, plan)
         if (i + 1) % scale.patrols_per_batch == 0 or i + 1 == len(plans):
             sink.flush()
+            writer.approve_pending()
             progress(i + 1)
     return writer.totals

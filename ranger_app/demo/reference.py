@@ -57,7 +57,7 @@ class World:
     """Who and where: the two cordons (installation's first), their rangers, the inspectors."""
 
     stations: tuple[StationInfo, ...]
-    hq_uuid: str
+    hq_uuid: str | None
     rangers: dict[str, tuple[PersonInfo, ...]]  # station uuid -> rangers, senior first
     inspectors: tuple[PersonInfo, ...]
     user: str  # the person the change log names as author
@@ -72,6 +72,8 @@ class _Existing:
     stations: dict[str, Station]
     people: dict[tuple[str | None, str], str]
     logins: set[str]
+    own_code: str  # the station code of an installation set up with `init`; "" for a demo database
+    login_suffix: str  # ".bar": demo logins stay unique when two stations run the demo
 
 
 def _existing(db: Database) -> _Existing:
@@ -80,9 +82,23 @@ def _existing(db: Database) -> _Existing:
         people = {(p.station_uuid, p.name): p.uuid
                   for p in s.scalars(select(Person).where(Person.deleted.is_(False)))}
         logins = set(s.scalars(select(UserAccount.login)))
+        own = s.get(Station, db.installation().station_uuid) if db.is_initialised else None
         for st in stations.values():
             s.expunge(st)
-    return _Existing(stations, people, logins)
+    suffix = f".{own.code.lower()}" if own is not None else ""
+    return _Existing(stations, people, logins, own.code if own is not None else "", suffix)
+
+
+def _demo_code(have: _Existing, wanted: str) -> str:
+    """The code of a made-up cordon: marked as demo on a real installation.
+
+    A real station of the same code (its own laptop, or one HQ serves), or the same demo
+    run at another installation, would collide with this record when bundles meet: station
+    codes are unique across the park. So `KED` made up at BAR is `KED-DEMO-BAR`.
+    """
+    if not have.own_code or wanted in have.stations:
+        return wanted
+    return f"{wanted}-DEMO-{have.own_code}"
 
 
 def _station(sink: RowSink, have: _Existing, code: str, name: str, tz: str,
@@ -106,7 +122,7 @@ def _person(sink: RowSink, have: _Existing, name: str, station_uuid: str | None,
                           "roles": roles, "active": True})
         have.people[(station_uuid, name)] = uuid
         if account:
-            login = base = login_for(name)
+            login = base = login_for(name) + have.login_suffix
             n = 1
             while login in have.logins:
                 n += 1
@@ -134,17 +150,24 @@ def build_world(db: Database, rng: random.Random) -> tuple[World, RowSink]:
         if match is not None:  # keep the spec order so the installed cordon comes first
             specs.remove(match)
             specs.insert(0, match)
-    hq_uuid, _, _ = _station(sink, have, installed.code if installed is not None and
-                             installed.is_hq else HQ_CODE, HQ_NAME, "Asia/Vladivostok",
-                             is_hq=True)
+    hq = installed if installed is not None and installed.is_hq else next(
+        (st for st in have.stations.values() if st.is_hq), None)
+    hq_uuid: str | None
+    if hq is not None:
+        hq_uuid = hq.uuid
+    elif installed is None:  # a demo database of its own: it gets a made-up HQ
+        hq_uuid, _, _ = _station(sink, have, HQ_CODE, HQ_NAME, "Asia/Vladivostok", is_hq=True)
+    else:
+        # A station's demo before HQ's own record has arrived: a made-up HQ row would
+        # collide with the real one's code at HQ, so the demo inspectors belong to no
+        # station (they review every station, as HQ's do).
+        hq_uuid = None
 
     names = person_names(rng, RANGERS_PER_STATION * len(specs) + INSPECTORS)
     stations: list[StationInfo] = []
     rangers: dict[str, tuple[PersonInfo, ...]] = {}
     for i, spec in enumerate(specs):
-        code = first_code if i == 0 and first_code else spec.code
-        if i > 0 and code == first_code:
-            code = next(sp.code for sp in STATION_SPECS if sp.code != first_code)
+        code = first_code if i == 0 and first_code else _demo_code(have, spec.code)
         uuid, name, tz = _station(sink, have, code, spec.name, "Asia/Vladivostok")
         stations.append(StationInfo(uuid, code, name, tz, spec.lat, spec.lon, spec.radius_m))
         crew: list[PersonInfo] = []

@@ -395,6 +395,17 @@ def _reseal_or_make_key(db: Database, person_uuid: str, password: str,
     db.set_meta({_PERSON_KEY + person_uuid: json.dumps(_seal(person_uuid, password, key, past))})
 
 
+def new_signing_key(db: Database, person_uuid: str, secret: str) -> Ed25519PrivateKey:
+    """A new signing key for the person, sealed with `secret`; earlier public keys stay
+    listed, so what they signed still verifies (the demo's inspectors use this)."""
+    _reseal_or_make_key(db, person_uuid, secret, None)
+    record = _key_record(db, person_uuid)
+    assert record is not None
+    key = _unseal(person_uuid, secret, record)
+    assert key is not None
+    return key
+
+
 def open_signing_key(db: Database, person_uuid: str,
                      password: str) -> Ed25519PrivateKey | None:
     """The person's private key, opened with their password (made now if they have none)."""

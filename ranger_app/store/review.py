@@ -259,8 +259,12 @@ def return_patrol(db: Database, actor: Actor, patrol_uuid: str, comment: str,
 
 
 def approve(db: Database, session: SignedIn, patrol_uuid: str,
-            expected_rev: int | None = None, comment: str = "") -> int:
-    """The inspector approves what they saw: signs and locks that revision."""
+            expected_rev: int | None = None, comment: str = "",
+            at: datetime | None = None) -> int:
+    """The inspector approves what they saw: signs and locks that revision.
+
+    `at` is the time of the approval, now unless given (the demo season approves in the past).
+    """
     actor = session.actor
     require(actor, Action.APPROVE)
     if session.signing_key is None:
@@ -271,7 +275,7 @@ def approve(db: Database, session: SignedIn, patrol_uuid: str,
         _expect(patrol, expected_rev)
         patrol.status = APPROVED
         s.flush()
-        at = datetime.now(UTC)
+        at = at or datetime.now(UTC)
         parts = approvals.collect_parts(s, patrol.uuid)
         signature = approvals.sign(session.signing_key, patrol.uuid, patrol.rev,
                                    payload_of(patrol), parts, actor.person_uuid, at)
