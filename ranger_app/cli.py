@@ -91,6 +91,17 @@ def cmd_export_camtrapdp(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_firms(args: argparse.Namespace) -> int:
+    from ranger_app.io.firms import import_firms
+
+    r = import_firms(_open(args), Path(args.file))
+    print(_("{rows} {instrument} hotspots, {added} new, {matched} matched to fire reports, "
+            "{unmatched} to check, {known} already known.").format(
+        rows=r.rows, instrument=r.instrument, added=r.added, matched=r.matched,
+        unmatched=len(r.unmatched), known=r.already_known))
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from ranger_app.store.queries import record_counts
 
@@ -160,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("export-camtrapdp", help=_("camera-trap data as a Camtrap DP 1.0.2 package"))
     c.add_argument("outdir")
     c.set_defaults(func=cmd_export_camtrapdp)
+
+    c = sub.add_parser("import-firms", help=_("add NASA FIRMS hotspots (MODIS or VIIRS CSV)"))
+    c.add_argument("file")
+    c.set_defaults(func=cmd_import_firms)
 
     c = sub.add_parser("stats", help=_("counts per record type"))
     c.add_argument("--json", action="store_true")

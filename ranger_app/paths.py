@@ -16,11 +16,18 @@ PORTABLE_MARKER = "portable.txt"
 
 
 def package_root() -> Path:
-    """The folder holding `resources/` and `translations/` (the repo, or `sys._MEIPASS`)."""
+    """The folder holding `resources/` and `translations/`.
+
+    `sys._MEIPASS` in the frozen app; the installed package itself when installed from a
+    wheel (setup.py copies both folders into it at build time); else the repo.
+    """
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen)
-    return Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parent
+    if (here / "resources" / "vocab").is_dir():
+        return here
+    return here.parent
 
 
 def resources_dir() -> Path:

@@ -14,12 +14,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from ranger_app import paths
 from ranger_app.domain.errors import RangerError
-from ranger_app.i18n import _
+from ranger_app.i18n import _, set_language
 from ranger_app.i18n.messages import describe
 from ranger_app.i18n.qt import apply_language
 from ranger_app.settings import Settings
 from ranger_app.ui import fonts, workers
 from ranger_app.ui.main_window import MainWindow
+from ranger_app.ui.platform_libs import check_display_libraries
 
 if TYPE_CHECKING:  # the database layer is imported after the window has painted
     from ranger_app.store.db import Database
@@ -129,6 +130,10 @@ def run(db_path: Path | None = None, lang: str | None = None,
         from ranger_app.ui.selftest import run_self_test
         return run_self_test(db_path=db_path, lang=lang)
     settings = settings or Settings.load()
+    set_language(lang or settings.language or "ru")
+    missing = check_display_libraries()  # before Qt can abort on a missing xcb library
+    if missing is not None:
+        return missing
     app = application()
     if paths.user_data_dir().exists():
         logging.basicConfig(filename=str(paths.user_data_dir() / "ranger-app.log"),
