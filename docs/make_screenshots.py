@@ -386,6 +386,16 @@ class Picks:
     submitted: str  # a patrol waiting for review
 
 
+def shoot_export_dialog(db: Database, lang: str) -> None:
+    from ranger_app.store.export_rows import ExportScope
+    from ranger_app.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(db, ExportScope(), start_dir=Path("/media/ranger/USB"))
+    dialog.show()
+    shoot(dialog, "export-dialog", lang)
+    dialog.close()
+
+
 def pick_records(db: Database) -> Picks:
     from ranger_app.domain.records import PatrolFilter
     from ranger_app.store import review
@@ -431,21 +441,29 @@ def main() -> None:
     world = sync_world(tmp / "sync")
     application()
     OUT.mkdir(parents=True, exist_ok=True)
+    shots: list[tuple[str, Callable[[str], None]]] = [
+        ("main", lambda lang: shoot_main_window(db, lang)),
+        ("patrol", lambda lang: shoot_patrol_editor(db, picks.patrol, lang)),
+        ("first_run", shoot_first_run),
+        ("fires", lambda lang: shoot_fires(db, picks.fire, lang)),
+        ("feeding", lambda lang: shoot_feeding(db, picks.feeding_site, picks.feeding_visit,
+                                               lang)),
+        ("camtraps", lambda lang: shoot_camtraps(db, picks.camera_visit, lang)),
+        ("effort", lambda lang: shoot_effort(season, lang)),
+        ("sync_export", lambda lang: shoot_export_summary(world, lang)),
+        ("sync_import", lambda lang: shoot_import_dry_run(world, lang)),
+        ("conflicts", lambda lang: shoot_conflicts(world, lang)),
+        ("export", lambda lang: shoot_export_dialog(db, lang)),
+        ("review", lambda lang: (sign_in_inspector(db), shoot_review(db, picks.submitted, lang),
+                                 sign_out())),
+    ]
+    # RANGER_SHOTS=export,fires takes only those (the whole set takes a few minutes)
+    only = {n for n in os.environ.get("RANGER_SHOTS", "").split(",") if n}
     for lang in LANGS:
         apply_language(lang)
-        shoot_main_window(db, lang)
-        shoot_patrol_editor(db, picks.patrol, lang)
-        shoot_first_run(lang)
-        shoot_fires(db, picks.fire, lang)
-        shoot_feeding(db, picks.feeding_site, picks.feeding_visit, lang)
-        shoot_camtraps(db, picks.camera_visit, lang)
-        shoot_effort(season, lang)
-        shoot_export_summary(world, lang)
-        shoot_import_dry_run(world, lang)
-        shoot_conflicts(world, lang)
-        sign_in_inspector(db)
-        shoot_review(db, picks.submitted, lang)
-        sign_out()
+        for name, shot in shots:
+            if not only or name in only:
+                shot(lang)
     workers.wait_for_all()
     for database in (db, season, *world.databases):
         database.close()

@@ -49,6 +49,14 @@ class FileUnreadable(BadInput):
 
 
 @dataclass
+class CannotWrite(BadInput):
+    """The export's target cannot be written (a file where a folder is wanted, read-only)."""
+
+    path: str
+    detail: str
+
+
+@dataclass
 class NoTrackPoints(BadInput):
     path: str
 

@@ -25,6 +25,10 @@ _DESCRIBE: dict[type, Callable[..., str]] = {
         "The file {path} cannot be read ({detail}). Check that it exists and that the USB "
         "stick is still plugged in."
     ).format(path=x.path, detail=x.detail),
+    e.CannotWrite: lambda x: _(
+        "Cannot write to {path} ({detail}). Choose another folder, or check that the USB "
+        "stick is plugged in and not full."
+    ).format(path=x.path, detail=_(x.detail)),  # our own reasons are N_() texts
     e.NoTrackPoints: lambda x: _(
         "The file {path} holds no track points and no waypoints. "
         "Check that the right file was chosen."

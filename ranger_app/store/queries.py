@@ -53,6 +53,11 @@ def people(db: Database, station_uuid: str | None = None) -> list[PersonValue]:
         ]
 
 
+def filtered_patrols(query: Select[Any], f: PatrolFilter) -> Select[Any]:
+    """`query` narrowed to the live patrols the list filter shows."""
+    return _filtered(query, f)
+
+
 def _filtered(query: Select[Any], f: PatrolFilter) -> Select[Any]:
     query = query.where(Patrol.deleted.is_(False))
     if f.date_from:

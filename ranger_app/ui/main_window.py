@@ -83,6 +83,10 @@ class MainWindow(QMainWindow):
 
         add_sync_menu(self)
         add_review_menu(self)
+        if not hasattr(self, "export_action"):
+            from ranger_app.ui.export_dialog import add_export_menu
+
+            add_export_menu(self)
 
     def _replace_tab(self, index: int, page: Any) -> None:
         title = self.workspaces.tabText(index)
@@ -237,6 +241,8 @@ class MainWindow(QMainWindow):
         self.new_action.setText(_("&New patrol"))
         self.import_action.setText(_("New patrol from &GPX…"))
         self.quit_action.setText(_("&Quit"))
+        if hasattr(self, "export_retranslate"):
+            self.export_retranslate()
         self.language_menu.setTitle(_("&Language"))
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About"))
