@@ -60,13 +60,57 @@ def _print_progress(done: int, total: int) -> None:
         print(file=sys.stderr)
 
 
+def _local_time(db, text: str | None, name: str):  # type: ignore[no-untyped-def]
+    """`--start/--end`: ISO local time at the station (an offset, if given, wins)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ranger_app.domain.errors import InvalidValue
+    from ranger_app.store.queries import stations
+
+    if not text:
+        return None
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(name, text) from None
+    if t.tzinfo is None:
+        own = db.installation().station_uuid
+        tz = next((s.tz for s in stations(db) if s.uuid == own), "Asia/Vladivostok")
+        t = t.replace(tzinfo=ZoneInfo(tz))
+    return t
+
+
 def cmd_import_gpx(args: argparse.Namespace) -> int:
-    from ranger_app.io.gpx_import import import_gpx_file
+    from ranger_app.i18n import formats as fmt
+    from ranger_app.io.gpx_import import import_gpx_file, max_speed_kmh
 
     db = _open(args)
-    result = import_gpx_file(db, Path(args.file), patrol_uuid=args.patrol)
+    start = _local_time(db, args.start, "--start")
+    end = _local_time(db, args.end, "--end")
+    r = import_gpx_file(db, Path(args.file), patrol_uuid=args.patrol,
+                        transport=args.transport, start_at=start, end_at=end)
     print(_("Patrol {uuid}: {points} points, {km} km").format(
-        uuid=result.patrol_uuid, points=result.points, km=f"{result.km:.2f}"))
+        uuid=r.patrol_uuid, points=r.points, km=f"{r.km:.2f}"))
+    print(_("Recorded length {recorded} km; length used for effort {effort} km.").format(
+        recorded=f"{r.recorded_km:.2f}", effort=f"{r.km:.2f}"))
+    if r.flagged:
+        limits = ", ".join(
+            f"{fmt.term('transports', t)} ≤ {max_speed_kmh(t) or 0:g} km/h" for t in r.transports)
+        print(ngettext("{n} point is faster than the transport allows ({limits}) and is left "
+                       "out of the effort length; use --transport if the leg was not on foot.",
+                       "{n} points are faster than the transport allows ({limits}) and are "
+                       "left out of the effort length; use --transport if the leg was not on "
+                       "foot.", r.flagged).format(n=r.flagged, limits=limits))
+    if r.route_points:
+        print(_("Planned route kept as the plan ({points} points, {km} km), not counted as "
+                "effort.").format(points=r.route_points, km=f"{r.route_km:.2f}"))
+    if r.clock_unset:
+        print(_("The GPS clock was never set (times before 1995 or all at one instant): those "
+                "times were not used for the speed check or the patrol's date."))
+    if r.skipped:
+        print(_("Values outside the GPX standard were skipped, the rest kept: {what}.").format(
+            what=", ".join(f"<{k}> × {n}" for k, n in sorted(r.skipped.items()))))
     return EXIT_OK
 
 
@@ -78,7 +122,10 @@ def cmd_export_gpx(args: argparse.Namespace) -> int:
     patrol = load_patrol(db, args.patrol_uuid)
     out = Path(args.out)
     tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(write_gpx(patrol, lang=args.lang or "en"))
+    from ranger_app.store.queries import people
+
+    names = {p.uuid: p.name for p in people(db)}
+    tmp.write_bytes(write_gpx(patrol, lang=args.lang or "en", names=names))
     tmp.replace(out)
     print(_("Wrote {path}").format(path=out))
     return EXIT_OK
@@ -162,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("import-gpx", help=_("add a GPS track"))
     c.add_argument("file")
     c.add_argument("--patrol", help=_("patrol id (a new draft patrol without it)"))
+    c.add_argument("--transport", help=_("the leg's transport code (FOOT, BICYCLE, VEHICLE…)"))
+    c.add_argument("--start", help=_("the patrol's start, local time (for a file without "
+                                     "times), e.g. 2024-05-01T08:00"))
+    c.add_argument("--end", help=_("the patrol's end, local time"))
     c.set_defaults(func=cmd_import_gpx)
 
     c = sub.add_parser("export-gpx", help=_("write a patrol as GPX 1.1"))

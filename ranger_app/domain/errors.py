@@ -62,6 +62,14 @@ class NoTrackPoints(BadInput):
 
 
 @dataclass
+class GpxWithoutTimes(BadInput):
+    """A planned route or a device whose clock never fixed: the patrol needs its times."""
+
+    path: str
+    clock_unset: bool = False
+
+
+@dataclass
 class CoordinateOutOfRange(BadInput):
     lat: float
     lon: float

@@ -76,6 +76,11 @@ class TrackValue:
     leg_ordinal: int | None = None  # used before the leg has an id
     source_sha256: str = ""
     uuid: str | None = None
+    kind: str = "track"  # or "route": a planned route, shown dashed, never effort
+
+    @property
+    def is_route(self) -> bool:
+        return self.kind == "route"
 
 
 @dataclass

@@ -163,6 +163,8 @@ def time_warnings(patrol: PatrolValue) -> list[ReviewWarning]:
            for o in patrol.observations
            if _outside(o.observed_at, patrol.start_at, patrol.end_at)]
     for t in patrol.tracks:
+        if t.is_route:
+            continue  # the plan's times are the planner's, not the patrol's
         if (_outside(t.stats.start, patrol.start_at, patrol.end_at)
                 or _outside(t.stats.end, patrol.start_at, patrol.end_at)):
             when = t.stats.start if _outside(t.stats.start, patrol.start_at, patrol.end_at) \
@@ -173,11 +175,12 @@ def time_warnings(patrol: PatrolValue) -> list[ReviewWarning]:
 
 def review_warnings(patrol: PatrolValue) -> list[ReviewWarning]:
     """Every automatic warning for a patrol, in a stable order."""
-    if not patrol.tracks:
+    walked = [t for t in patrol.tracks if not t.is_route]  # a planned route is no evidence
+    if not walked:
         return [ReviewWarning("no_track"), *time_warnings(patrol)]
-    tracks = [unpack_points(t.points) for t in patrol.tracks]
+    tracks = [unpack_points(t.points) for t in walked]
     out: list[ReviewWarning] = []
-    for t, points in zip(patrol.tracks, tracks, strict=True):
+    for t, points in zip(walked, tracks, strict=True):
         out += speed_warnings(t.name, points)
         out += gap_warnings(t.name, points)
     out += far_observation_warnings(patrol.observations, tracks)

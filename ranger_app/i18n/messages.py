@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ranger_app.domain import errors as e
-from ranger_app.i18n import _
+from ranger_app.i18n import N_, _
 
 
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f}"
+
+
+# the fields a message may name, as the forms label them (never the internal name)
+FIELD_LABELS = {
+    "start_at": N_("the start date and time"),
+    "end_at": N_("the end date and time"),
+}
 
 
 _DESCRIBE: dict[type, Callable[..., str]] = {
@@ -29,6 +36,14 @@ _DESCRIBE: dict[type, Callable[..., str]] = {
         "Cannot write to {path} ({detail}). Choose another folder, or check that the USB "
         "stick is plugged in and not full."
     ).format(path=x.path, detail=_(x.detail)),  # our own reasons are N_() texts
+    e.GpxWithoutTimes: lambda x: (_(
+        "The file {path} has times from a GPS clock that was never set, so they cannot date "
+        "the patrol.") if x.clock_unset else _(
+        "The file {path} has no times (a planned route, or a device that does not record "
+        "them), so the patrol's date cannot be taken from it.")).format(path=x.path) + " " + _(
+        "Give the patrol's start and end, for example --start 2024-05-01T08:00 "
+        "--end 2024-05-01T17:00 (local time), or add the file to an existing patrol with "
+        "--patrol ID."),
     e.NoTrackPoints: lambda x: _(
         "The file {path} holds no track points and no waypoints. "
         "Check that the right file was chosen."
@@ -50,7 +65,8 @@ _DESCRIBE: dict[type, Callable[..., str]] = {
         "The image {path} has {pixels} million pixels, more than the limit of {limit} "
         "million. It may be damaged or malicious; it was not added."
     ).format(path=x.path, pixels=x.pixels // 1_000_000, limit=x.limit // 1_000_000),
-    e.MissingValue: lambda x: _("A required value is missing: {field}.").format(field=x.field),
+    e.MissingValue: lambda x: _("A required value is missing: {field}.").format(
+        field=_(FIELD_LABELS[x.field]) if x.field in FIELD_LABELS else x.field),
     e.InvalidValue: lambda x: _("The value “{value}” is not valid for {field}.").format(
         value=x.value, field=x.field),
     e.UnknownCode: lambda x: _("Unknown code {code} in the list {vocabulary}.").format(

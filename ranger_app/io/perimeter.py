@@ -48,9 +48,10 @@ def perimeter_from_gpx(path: Path, max_bytes: int = DEFAULT_MAX_BYTES,
     """The perimeter walked in `path`; typed errors for a file that holds no closed walk."""
     path = Path(path)
     parsed = parse_gpx(path, max_bytes=max_bytes, progress=progress, cancel=cancel)
-    if not parsed.segments:
+    walks = parsed.segments or parsed.routes  # a perimeter drawn in a planner is a route
+    if not walks:
         raise NoTrackPoints(str(path))
-    segment = max(parsed.segments, key=lambda s: (_segment_length(s), len(s.points)))
+    segment = max(walks, key=lambda s: (_segment_length(s), len(s.points)))
     points = [(p.lat, p.lon) for p in segment.points]
     ring = closed_ring(points, path.name)
     gap = haversine_m(points[0][0], points[0][1], points[-1][0], points[-1][1])

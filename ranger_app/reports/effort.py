@@ -357,6 +357,8 @@ def patrol_effort(patrol: PatrolValue) -> PatrolEffort:
     moving: list[float | None] = [None] * len(patrol.legs)
     loose_length, loose_moving = 0.0, None
     for track in patrol.tracks:
+        if track.is_route:
+            continue  # the plan, never effort
         if track.leg_ordinal is not None and track.leg_ordinal in by_ordinal:
             i: int | None = by_ordinal[track.leg_ordinal]
         else:
@@ -455,7 +457,8 @@ def patrol_efforts(db: Database, first: Month | None = None, last: Month | None 
         tracks = s.execute(
             select(Track.patrol_uuid, Track.leg_uuid, func.sum(Track.length_m),
                    func.sum(Track.moving_s))
-            .where(Track.deleted.is_(False), Track.patrol_uuid.in_(select(chosen.c.uuid)))
+            .where(Track.deleted.is_(False), Track.kind != "route",
+                   Track.patrol_uuid.in_(select(chosen.c.uuid)))
             .group_by(Track.patrol_uuid, Track.leg_uuid)).all()
         observations = s.execute(
             select(Observation.patrol_uuid, Observation.category, func.count())
@@ -726,7 +729,8 @@ def coverage(db: Database, area: BBox, first: Month, last: Month, *,
     chosen = _patrol_query(first, last, station_uuid, statuses).subquery()
     query = (select(Track.points, Patrol.uuid, Patrol.start_at, Patrol.tz)
              .join(Patrol, Patrol.uuid == Track.patrol_uuid)
-             .where(Track.deleted.is_(False), Patrol.uuid.in_(select(chosen.c.uuid))))
+             .where(Track.deleted.is_(False), Track.kind != "route",
+                    Patrol.uuid.in_(select(chosen.c.uuid))))
     with db.session() as s:
         for blob, patrol_uuid, start_at, tz in s.execute(query).yield_per(200):
             if cancelled is not None and cancelled():

@@ -134,6 +134,8 @@ class Track(Synced, Base):
     start_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     end_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # "track": where the patrol went; "route": a planned route (GPX <rte>), never effort
+    kind: Mapped[str] = mapped_column(String(8), default="track", server_default="track")
 
 
 class Observation(Synced, Base):

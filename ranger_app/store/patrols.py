@@ -72,7 +72,7 @@ def load_patrol(db: Database, uuid: str) -> PatrolValue:
                 stats=TrackStats(t.point_count, t.length_m, t.duration_s, t.moving_s,
                                  t.flagged_count, t.start_at, t.end_at),
                 name=t.name, leg_uuid=t.leg_uuid, leg_ordinal=ordinal_of.get(t.leg_uuid or ""),
-                source_sha256=t.source_sha256, uuid=t.uuid,
+                source_sha256=t.source_sha256, uuid=t.uuid, kind=t.kind,
             )
             for t in sorted(live_rows(s, Track, Track.patrol_uuid == uuid),
                             key=lambda t: (t.start_at is None, t.start_at, t.uuid))
@@ -125,7 +125,7 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None, *,
             patrol_type=patrol.patrol_type, mandate=patrol.mandate, armed=patrol.armed,
             start_at=patrol.start_at, end_at=patrol.end_at, tz=patrol.tz, notes=patrol.notes,
             notes_lang=patrol.notes_lang, status=patrol.status,
-            distance_m=sum(t.stats.length_m for t in patrol.tracks),
+            distance_m=sum(t.stats.length_m for t in patrol.tracks if not t.is_route),
             observation_count=len(patrol.observations), leader_name=leader,
         ))
         s.flush()
@@ -173,6 +173,7 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None, *,
                 points=track.points, point_count=st.points, flagged_count=st.flagged,
                 length_m=st.length_m, duration_s=st.duration_s, moving_s=st.moving_s,
                 start_at=st.start, end_at=st.end, source_sha256=track.source_sha256,
+                kind=track.kind,
             )
             trow = tracks_live.get(track.uuid or "")
             if trow is None:

@@ -91,6 +91,7 @@ class MapTrack:
     key: str
     points: bytes  # domain.track packed
     colour: str = DEFAULT_TRACK_COLOUR
+    planned: bool = False  # a planned route: drawn dashed, never effort
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,8 @@ class TrackItem(QGraphicsItem):
         colour = QColor(track.colour)
         self._colour = colour if colour.isValid() else QColor(DEFAULT_TRACK_COLOUR)
         self._line_pen = _cosmetic_pen(self._colour, 2.5)
+        if track.planned:
+            self._line_pen.setStyle(Qt.PenStyle.DashLine)
         self._casing_pen = _cosmetic_pen(QColor(255, 255, 255, 210), 5.5)
         good, flagged = self._project(track.points)
         self._flagged = [QPointF(x, y) for x, y in flagged]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDialog,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -403,8 +404,35 @@ class PatrolEditor(RecordEditor):
         return self.run(worker)
 
     def _gpx_ready(self, result: tuple[Any, PhotoValue]) -> None:
+        """Ask what the file cannot say (the transport when it makes the legs, the patrol's
+        times when it has none), then merge it into the patrol."""
+        from ranger_app.ui.gpx_import_dialog import GpxImportDialog
+
         parsed, source = result
-        apply_gpx(self.patrol, parsed, source)
+        needs_times = not parsed.has_times and self.patrol.start_at is None
+        makes_legs = not self.patrol.legs
+        if not needs_times and not makes_legs:
+            self._merge_gpx(parsed, source)
+            return
+        dialog = GpxImportDialog(parsed, source.filename, self.patrol.tz,
+                                 needs_times=needs_times, makes_legs=makes_legs, parent=self)
+        self.gpx_dialog = dialog  # for tests and screenshots
+
+        def finished(code: int) -> None:
+            if code == QDialog.DialogCode.Accepted:
+                self._merge_gpx(parsed, source, dialog.chosen_transport() if makes_legs
+                                else None, dialog.start_at(), dialog.end_at())
+            else:
+                self.status_label.setText(_("Import of {name} cancelled.").format(
+                    name=source.filename))
+            dialog.deleteLater()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def _merge_gpx(self, parsed: Any, source: PhotoValue, transport: str | None = None,
+                   start_at: Any = None, end_at: Any = None) -> None:
+        apply_gpx(self.patrol, parsed, source, transport, start_at, end_at)
         self.refresh_all()
         self.mark_dirty()
         self.status_label.setText(_("Imported {points} points from {name}").format(
@@ -627,13 +655,16 @@ class PatrolEditor(RecordEditor):
         for row, t in enumerate(self.patrol.tracks):
             leg = (f"{t.leg_ordinal} · " + fmt.term("transports", transport_of.get(
                 t.leg_ordinal or 0, ""))) if t.leg_ordinal else ""
+            if t.is_route:
+                leg = _("Planned route (not counted)")
             values = [t.name, leg, fmt.number(t.stats.points, 0), fmt.km(t.stats.length_km),
                       fmt.duration(t.stats.duration_s), fmt.duration(t.stats.moving_s),
                       fmt.number(t.stats.flagged, 0)]
             for col, text in enumerate(values):
                 self.tracks.setItem(row, col, QTableWidgetItem(text))
-        total = sum(t.stats.length_km for t in self.patrol.tracks)
-        flagged = sum(t.stats.flagged for t in self.patrol.tracks)
+        walked = [t for t in self.patrol.tracks if not t.is_route]
+        total = sum(t.stats.length_km for t in walked)
+        flagged = sum(t.stats.flagged for t in walked)
         summary = _("Total {km}. ").format(km=fmt.km(total))
         if flagged:
             summary += _("{n} points faster than the transport allows are marked on the map "
@@ -739,7 +770,8 @@ class PatrolEditor(RecordEditor):
         self.photos.addItem(item)
 
     def refresh_map(self) -> None:
-        self.map.set_tracks([MapTrack(t.uuid or f"track-{i}", t.points)
+        self.map.set_tracks([MapTrack(t.uuid or f"track-{i}", t.points,
+                                                planned=t.is_route)
                              for i, t in enumerate(self.patrol.tracks)])
         self.map.set_observations([
             MapMarker(o.uuid or f"new-{i}", o.lat, o.lon,

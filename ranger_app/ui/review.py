@@ -433,7 +433,8 @@ class ReviewView(QWidget):
     def _fill_map(self) -> None:
         from ranger_app.ui.patrol_editor import marker_kind  # the editor's colours
 
-        self.map.set_tracks([MapTrack(t.uuid or f"track-{i}", t.points)
+        self.map.set_tracks([MapTrack(t.uuid or f"track-{i}", t.points,
+                                                planned=t.is_route)
                              for i, t in enumerate(self.patrol.tracks)])
         markers = [MapMarker(o.uuid or f"obs-{i}", o.lat, o.lon, fmt.category_path(o.category),
                              marker_kind(o.category))
