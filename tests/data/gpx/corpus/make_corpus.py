@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import math
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -51,7 +52,7 @@ def line(start: tuple[float, float], n: int, step_m: float, bearing_deg: float =
 
 
 def length_km(points: list[tuple[float, float]]) -> float:
-    return sum(haversine(a, b) for a, b in zip(points, points[1:], strict=False)) / 1000
+    return sum(haversine(a, b) for a, b in pairwise(points)) / 1000
 
 
 def stamp(t: datetime) -> str:
