@@ -17,6 +17,11 @@ or TIFF on the card) with progress and cancel.
 `read_sd_folder` writes no database row: the editor adds the images to the visit it is
 editing and saving the visit writes them. `import_sd_folder` attaches them to a saved visit in
 one transaction at the end; a cancelled import writes no row at all.
+
+A camera whose clock was wrong gives image times outside the deployment the card belongs to
+(from the deployment's start to the visit that took the card out). `clock_fix` counts those
+and works out the clock offset that moves every image inside; the visit editor offers it,
+and `import_sd_folder(..., fix_clock=True)` applies it.
 """
 
 from __future__ import annotations
@@ -29,16 +34,19 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageOps
 
 from ranger_app.domain.camtraps import (
+    SETUP_WINDOW_S,
     DamagedImage,
     DuplicateImage,
     NotAFolder,
+    ServiceVisitValue,
     image_span,
+    shift_images,
     true_time,
 )
 from ranger_app.domain.errors import (
@@ -55,7 +63,13 @@ from ranger_app.io.photos import (
     read_photo_info,
     thumbnails,
 )
-from ranger_app.store.camtraps import add_visit_images, load_service_visit
+from ranger_app.store.camtraps import (
+    add_visit_images,
+    deployment_rows,
+    load_service_visit,
+    preview_visit,
+    save_service_visit,
+)
 from ranger_app.store.db import Database
 from ranger_app.store.media import MediaStore
 
@@ -83,10 +97,84 @@ class SdImport:
     last_at: datetime | None = None
     without_time: int = 0
     cancelled: bool = False
+    clock: ClockFix | None = None  # images outside the deployment (set by import_sd_folder)
 
     @property
     def count(self) -> int:
         return len(self.images)
+
+
+@dataclass(frozen=True)
+class ClockFix:
+    """Images dated outside their deployment, and the clock offset that would put them inside.
+
+    `offset_s` is the visit's new clock offset (camera clock minus true time): with it the
+    first image falls at the deployment's start when images were early (the setup photo), or
+    the last one at the visit when they were late (the pick-up photo). None when no single
+    offset fits (the images span more than the deployment): then the times stay as they are
+    and the export flags them (`timestampIssues`).
+    """
+
+    start: datetime  # the deployment's start
+    end: datetime  # the visit that took the card out
+    first_at: datetime
+    last_at: datetime
+    before: int  # images earlier than the start
+    after: int  # images later than the end
+    current_offset_s: int | None
+    offset_s: int | None
+
+    @property
+    def outside(self) -> int:
+        return self.before + self.after
+
+    @property
+    def shift(self) -> timedelta | None:
+        """How far the image times move with `offset_s`."""
+        if self.offset_s is None:
+            return None
+        return timedelta(seconds=(self.current_offset_s or 0) - self.offset_s)
+
+
+def clock_fix(images: list[PhotoValue], start: datetime, end: datetime,
+              current_offset_s: int | None, slack_s: int = SETUP_WINDOW_S) -> ClockFix | None:
+    """None when every timed image lies in `start .. end` (± the setup window)."""
+    times = [image.taken_at for image in images if image.taken_at is not None]
+    if not times:
+        return None
+    slack = timedelta(seconds=slack_s)
+    low, high = start - slack, end + slack
+    before = sum(1 for t in times if t < low)
+    after = sum(1 for t in times if t > high)
+    if not before and not after:
+        return None
+    first, last = min(times), max(times)
+    shift = start - first if before else end - last
+    fits = first + shift >= low and last + shift <= high
+    offset = (current_offset_s or 0) - round(shift.total_seconds()) if fits else None
+    return ClockFix(start, end, first, last, before, after, current_offset_s, offset)
+
+
+def card_window(db: Database, visit: ServiceVisitValue) -> tuple[datetime, datetime] | None:
+    """The deployment a visit's card belongs to: its start, and the visit's time.
+
+    The deployment is the one the visit closes (a service or a retrieval) or checks; None for
+    a first deployment, an undated visit, or a visit the rule refuses.
+    """
+    if visit.visited_at is None or not visit.location_uuid:
+        return None
+    try:
+        plan = preview_visit(db, visit)
+    except RangerError:
+        return None
+    uuid = plan.close_uuid or plan.belongs_to
+    if not uuid:
+        return None
+    start = next((d.start_at for d in deployment_rows(db, visit.location_uuid)
+                  if d.uuid == uuid), None)
+    if start is None or start > visit.visited_at:
+        return None
+    return start, visit.visited_at
 
 
 def card_files(folder: Path) -> list[Path]:
@@ -260,14 +348,41 @@ def read_sd_folder(media: MediaStore, folder: Path, tz: str, clock_offset_s: int
 
 def import_sd_folder(db: Database, visit_uuid: str, folder: Path,
                      progress: Progress | None = None,
-                     cancel: Cancel | None = None) -> SdImport:
-    """Import a card folder into a saved visit; the rows go in one transaction at the end."""
+                     cancel: Cancel | None = None, *, clock_offset_s: int | None = None,
+                     fix_clock: bool = False) -> SdImport:
+    """Import a card folder into a saved visit; the rows go in one transaction at the end.
+
+    `clock_offset_s` (typed by the user) replaces the visit's clock offset; `fix_clock`
+    applies the offset `clock_fix` finds when images fall outside the deployment. Either one
+    is saved on the visit with the images, and moves the times of images it already holds.
+    `result.clock` says what was found (before any fix).
+    """
     visit = load_service_visit(db, visit_uuid)
-    result = read_sd_folder(db.media, Path(folder), visit.tz, visit.clock_offset_s,
+    offset = visit.clock_offset_s if clock_offset_s is None else clock_offset_s
+    result = read_sd_folder(db.media, Path(folder), visit.tz, offset,
                             known={image.sha256 for image in visit.images},
                             progress=progress, cancel=cancel)
     if result.cancelled or not result.images:
         return result
-    with db.writer() as session:
-        add_visit_images(session, visit_uuid, result.images)
+    window = card_window(db, visit)
+    if window is not None:
+        result.clock = clock_fix(visit.images + result.images, *window, offset)
+    if fix_clock and result.clock is not None and result.clock.offset_s is not None:
+        offset = result.clock.offset_s
+        shift = result.clock.shift
+        assert shift is not None
+        for image in result.images:
+            if image.taken_at is not None:
+                image.taken_at += shift
+        result.first_at, result.last_at, _count = image_span(result.images)
+    if offset == visit.clock_offset_s:
+        with db.writer() as session:
+            add_visit_images(session, visit_uuid, result.images)
+        return result
+    # a new offset: the visit is saved whole (its earlier images move with the offset)
+    shift_images(visit, visit.clock_offset_s, offset)
+    visit.clock_offset_s = offset
+    visit.images.extend(result.images)
+    visit.first_image_at, visit.last_image_at, visit.image_count = image_span(visit.images)
+    save_service_visit(db, visit)
     return result
