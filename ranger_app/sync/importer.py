@@ -257,7 +257,10 @@ class _Import:
         journal: workspace.BlobJournal | None = None
         try:
             with self.db.writer() as s:
-                s.execute(text("PRAGMA defer_foreign_keys = ON"))
+                if self.db.on_server:
+                    s.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+                else:
+                    s.execute(text("PRAGMA defer_foreign_keys = ON"))
                 applier = _Applier(s, self.db, m, signer, self.shown, blobs, checked,
                                    self.keys.device)
                 applier.feed(reader.iter_changes(zf, m, self.shown, self.limits))
