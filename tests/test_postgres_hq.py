@@ -89,7 +89,7 @@ def test_readers_see_an_import_wholly_or_not_at_all(hq_url: str, tmp_path: Path)
             while not done.is_set():
                 counts = record_counts(analyst)
                 seen.append({"during": importing.is_set(), **counts})
-        except BaseException as exc:  # noqa: BLE001 - the test reports it
+        except BaseException as exc:  # the test reports it
             errors.append(exc)
 
     reader = threading.Thread(target=read_in_a_loop)
