@@ -24,9 +24,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ranger_app.domain.errors import DatabaseNotInitialised, DatabaseTooNew, NotADatabase
+from ranger_app.domain.errors import (
+    DatabaseNotInitialised,
+    DatabaseTooNew,
+    DatabaseUnreachable,
+    NotADatabase,
+)
 from ranger_app.domain.hlc import HybridClock, Timestamp
 from ranger_app.domain.ids import new_id
 from ranger_app.store import changes
@@ -242,7 +248,12 @@ class Database:
         files = server_files_dir(location)
         db = cls(files / (make_url(engine.url).database or "ranger"), engine, location)
         try:
-            if current_revision(engine) is None and not create:
+            try:
+                found = current_revision(engine)
+            except OperationalError as exc:
+                detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                raise DatabaseUnreachable(db.display_location, detail) from None
+            if found is None and not create:
                 raise DatabaseNotInitialised(db.display_location)
             files.mkdir(parents=True, exist_ok=True)
             db.last_backup = migrate(engine, db.path)
