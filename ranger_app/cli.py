@@ -29,6 +29,13 @@ def _open(args: argparse.Namespace, create: bool = False):  # type: ignore[no-un
     return Database.open(args.db, create=create)
 
 
+def _db_location(value: str) -> Path | str:
+    """A file path, or a PostgreSQL URL kept as written (a Path would fold its `//`)."""
+    from ranger_app.store.db import is_server_url
+
+    return value if is_server_url(value) else Path(value)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from ranger_app.store.setup import StationSetup, init_station
 
@@ -40,7 +47,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     ensure_keys(db)  # signing key and age identity, made with the database (design §8)
     print(_("Database {path} set up for station {code}; device {device}.").format(
-        path=args.db, code=args.station or "HQ", device=inst.device))
+        path=db.display_location, code=args.station or "HQ", device=inst.device))
     return EXIT_OK
 
 
@@ -188,7 +195,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ranger-app", description=_("Ranger Field Log"))
     p.add_argument("--version", action="version", version=__version__)
-    p.add_argument("--db", type=Path, default=None, help=_("database file"))
+    p.add_argument("--db", type=_db_location, default=None,
+                   help=_("database file, or postgresql://user:password@host/database"))
     p.add_argument("--lang", choices=sorted(LANGUAGES), default=None, help=_("language"))
     p.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ranger_app.domain.errors import DatabaseTooNew, EndBeforeStart, NotADatabase
 from ranger_app.domain.records import LegValue, MemberValue, ObservationValue, PatrolValue
@@ -41,6 +41,7 @@ def _changes(db: Database) -> list[Change]:
         return list(s.scalars(select(Change).order_by(Change.seq)))
 
 
+@pytest.mark.sqlite_only
 def test_pragmas_are_set_for_power_loss(db: Database) -> None:
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -103,11 +104,11 @@ def test_bad_patrol_writes_nothing(db: Database) -> None:
 
 def test_audit_names_a_value_changed_behind_the_apps_back(db: Database) -> None:
     saved = save_patrol(db, _patrol(db))
+    with db.engine.begin() as raw:  # a hex editor (or psql), in effect: no change logged
+        raw.execute(text("UPDATE observation SET count = 30 WHERE uuid = :u"),
+                    {"u": saved.observations[0].uuid})
     db.close()
-    with sqlite3.connect(db.path) as raw:  # a hex editor, in effect
-        raw.execute("UPDATE observation SET count = 30 WHERE uuid = ?",
-                    (saved.observations[0].uuid,))
-    reopened = Database.open(db.path)
+    reopened = Database.open(db.location)
     report = verify(reopened)
     assert not report.ok and report.first_break is not None
     assert report.first_break.kind == "row"
@@ -116,14 +117,15 @@ def test_audit_names_a_value_changed_behind_the_apps_back(db: Database) -> None:
 
 def test_audit_names_a_forged_change(db: Database) -> None:
     save_patrol(db, _patrol(db))
-    with sqlite3.connect(db.path) as raw:
-        raw.execute("UPDATE change_log SET payload = replace(payload, 'SNARE', 'TRAP') "
-                    "WHERE entity = 'observation'")
+    with db.engine.begin() as raw:
+        raw.execute(text("UPDATE change_log SET payload = replace(payload, 'SNARE', 'TRAP') "
+                         "WHERE entity = 'observation'"))
     report = verify(db)
     assert report.first_break is not None and report.first_break.kind == "chain"
     assert report.first_break.entity == "observation"
 
 
+@pytest.mark.sqlite_only
 def test_not_a_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_text("field notes, not a database")
@@ -148,6 +150,7 @@ def _migrations_with_extra_revision(tmp_path: Path) -> Path:
     return dst
 
 
+@pytest.mark.sqlite_only
 def test_older_database_is_backed_up_then_migrated(db: Database, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     saved = save_patrol(db, _patrol(db))
@@ -167,6 +170,7 @@ def test_older_database_is_backed_up_then_migrated(db: Database, tmp_path: Path,
     upgraded.close()
 
 
+@pytest.mark.sqlite_only
 def test_revision_ids_read_from_file_names_match_alembic() -> None:
     from alembic.script import ScriptDirectory
 
@@ -175,6 +179,7 @@ def test_revision_ids_read_from_file_names_match_alembic() -> None:
     assert dbmod._known_revisions() == {s.revision for s in script.walk_revisions()}
 
 
+@pytest.mark.sqlite_only
 def test_database_from_a_newer_version_is_refused_untouched(db: Database) -> None:
     db.close()
     with sqlite3.connect(db.path) as raw:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,7 +40,8 @@ class Site:
 
 def make_site(root: Path, code: str, name: str, person: str, hq: bool = False,
               country: str = "RU") -> Site:
-    db = Database.open(root / f"{code}.db", create=True)
+    server = os.environ.get("RANGER_TEST_HQ_DB") if hq else None  # conftest: HQ on PostgreSQL
+    db = Database.open(server or root / f"{code}.db", create=True)
     init_station(db, StationSetup(code, name, person, "ru", country=country, hq=hq))
     ensure_keys(db)
     keyfile = trust.export_key_file(db, root / f"{code}.keys")
@@ -192,6 +194,6 @@ def run_cli(capsys: object, site: Site, *args: str) -> tuple[int, str]:
     """`ranger-app --db <site> ARGS`: (exit code, the stderr line or else stdout)."""
     from ranger_app.cli import main
 
-    code = main(["--db", str(site.db.path), *args])
+    code = main(["--db", site.db.location, *args])
     out = capsys.readouterr()  # type: ignore[attr-defined]
     return code, (out.err.strip() or out.out.strip())

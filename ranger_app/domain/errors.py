@@ -143,6 +143,14 @@ class DatabaseNotInitialised(BadInput):
 
 
 @dataclass
+class DatabaseUnreachable(BadInput):
+    """The PostgreSQL server did not answer or refused the login (an HQ on a server)."""
+
+    location: str
+    detail: str
+
+
+@dataclass
 class AlreadyInitialised(BadInput):
     path: str
 

@@ -84,6 +84,10 @@ _DESCRIBE: dict[type, Callable[..., str]] = {
         "The database {path} has not been set up yet. Run “ranger-app init” or start the "
         "program and follow the first-run steps."
     ).format(path=x.path),
+    e.DatabaseUnreachable: lambda x: _(
+        "Could not connect to the database server {location}: {detail}. Check the address, "
+        "user and password, and that the server is running; nothing was changed."
+    ).format(location=x.location, detail=x.detail),
     e.AlreadyInitialised: lambda x: _(
         "The database {path} is already set up for a station.").format(path=x.path),
     e.RecordLocked: lambda x: _(

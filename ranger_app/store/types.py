@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -29,3 +32,27 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class json_field(FunctionElement[str]):
+    """One top-level field of a JSON text column, as text, on SQLite and PostgreSQL alike.
+
+    SQLite has `json_extract(col, '$.key')`; PostgreSQL stores the payload as text too, so
+    it casts and uses `->>`. Queries say `json_field(Change.payload, "sha256")`.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "json_field"
+
+
+@compiles(json_field)
+def _json_field_sqlite(element: json_field, compiler: SQLCompiler, **kw: object) -> str:
+    column, key = list(element.clauses)
+    return f"json_extract({compiler.process(column, **kw)}, {compiler.process(key, **kw)})"
+
+
+@compiles(json_field, "postgresql")
+def _json_field_pg(element: json_field, compiler: SQLCompiler, **kw: object) -> str:
+    column, key = list(element.clauses)
+    return f"(CAST({compiler.process(column, **kw)} AS jsonb) ->> {compiler.process(key, **kw)})"

@@ -32,10 +32,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Boolean, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -81,6 +82,19 @@ _CHANGE_INSERT = (
     'INSERT INTO change_log ("device", "epoch", "seq", "hlc", "entity", "entity_uuid", "op", '
     '"base_rev", "new_rev", "payload", "user", "prev_hash", "chain_hash") '
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _server_sql(sql: str) -> str:
+    """The bulk INSERTs with psycopg's placeholders (no `?` occurs in a quoted name)."""
+    return sql.replace("?", "%s")
+
+
+@cache
+def _bool_positions(entity: str) -> frozenset[int]:
+    """Which values of `raw_insert(entity)` are flags (SQLite takes 0/1, PostgreSQL not)."""
+    table = SYNCED_MODELS[entity].__table__  # type: ignore[attr-defined]
+    return frozenset(i for i, (key, _fn) in enumerate(raw_insert(entity)[1])
+                     if isinstance(table.c[key].type, Boolean))
 
 
 @dataclass(frozen=True)
@@ -257,7 +271,10 @@ class _Import:
         journal: workspace.BlobJournal | None = None
         try:
             with self.db.writer() as s:
-                s.execute(text("PRAGMA defer_foreign_keys = ON"))
+                if self.db.on_server:
+                    s.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+                else:
+                    s.execute(text("PRAGMA defer_foreign_keys = ON"))
                 applier = _Applier(s, self.db, m, signer, self.shown, blobs, checked,
                                    self.keys.device)
                 applier.feed(reader.iter_changes(zf, m, self.shown, self.limits))
@@ -459,7 +476,8 @@ class _Applier:
 
     def _insert(self, new: list[RemoteChange]) -> None:
         cursor = self._cursor()
-        cursor.executemany(_CHANGE_INSERT, [
+        server = self.db.on_server
+        cursor.executemany(_server_sql(_CHANGE_INSERT) if server else _CHANGE_INSERT, [
             (c.device, c.epoch, c.seq, c.hlc, c.entity, c.uuid, c.op, c.base_rev, c.new_rev,
              c.payload_text, c.user, c.prev_hash, c.chain_hash) for c in new])
         self.n_new += len(new)
@@ -489,7 +507,13 @@ class _Applier:
                 else:
                     self.refold.add(key)
         for entity in sorted(rows, key=_ORDER.__getitem__):
-            cursor.executemany(raw_insert(entity)[0], rows[entity])
+            if server:  # psycopg: %s placeholders, and booleans as booleans
+                flags = _bool_positions(entity)
+                cursor.executemany(_server_sql(raw_insert(entity)[0]), [
+                    tuple(bool(v) if i in flags and v is not None else v
+                          for i, v in enumerate(row)) for row in rows[entity]])
+            else:
+                cursor.executemany(raw_insert(entity)[0], rows[entity])
             self.n_records_new += len(rows[entity])
 
     def _raw(self, entity: str, payload: Any, rev: int, hlc: str) -> tuple[Any, ...]:

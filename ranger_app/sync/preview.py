@@ -19,11 +19,12 @@ from sqlalchemy import and_, func, or_, select
 from ranger_app.store.db import Database
 from ranger_app.store.models import Change
 from ranger_app.store.sync_tables import SyncBundle
+from ranger_app.store.types import json_field
 from ranger_app.sync import trust, workspace
 from ranger_app.sync.bundle_format import SUFFIX
 from ranger_app.sync.vectors import VersionVector, local_vector
 
-_BLOB_FIELDS = {"attachment": "$.sha256", "track": "$.source_sha256"}
+_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256"}
 _CHANGE_BYTES = 400  # a change line, compressed, with headroom: for the free-space warning
 _ORIGIN_BATCH = 200  # (device, epoch) ranges per query: SQLite's expression depth limit
 
@@ -92,7 +93,7 @@ def export_plan(db: Database, code: str, *, snapshot: bool = False) -> ExportPla
                 got[1] += n_changes
             for entity, path in _BLOB_FIELDS.items():
                 shas.update(sha for sha in s.scalars(
-                    select(func.json_extract(Change.payload, path)).distinct()
+                    select(json_field(Change.payload, path)).distinct()
                     .where(missing, Change.entity == entity)) if sha)
     files = file_bytes = absent = 0
     for sha in shas:
