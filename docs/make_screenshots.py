@@ -396,6 +396,22 @@ def shoot_export_dialog(db: Database, lang: str) -> None:
     dialog.close()
 
 
+def shoot_gpx_import(lang: str) -> None:
+    """A planner's track with no times: the dialog asks for the patrol's start and end."""
+    from ranger_app.io.gpx import parse_gpx
+    from ranger_app.ui.gpx_import_dialog import GpxImportDialog
+
+    path = REPO / "tests" / "data" / "gpx" / "corpus" / "track_and_route.gpx"
+    untimed = REPO / "tests" / "data" / "gpx" / "corpus" / "alltrails_untimed_track.gpx"
+    for name, source, needs in (("gpx-import-untimed", untimed, True),
+                                ("gpx-import", path, False)):
+        dialog = GpxImportDialog(parse_gpx(source), source.name, "Asia/Vladivostok",
+                                 needs_times=needs, makes_legs=True)
+        dialog.show()
+        shoot(dialog, name, lang)
+        dialog.close()
+
+
 def pick_records(db: Database) -> Picks:
     from ranger_app.domain.records import PatrolFilter
     from ranger_app.store import review
@@ -454,6 +470,7 @@ def main() -> None:
         ("sync_import", lambda lang: shoot_import_dry_run(world, lang)),
         ("conflicts", lambda lang: shoot_conflicts(world, lang)),
         ("export", lambda lang: shoot_export_dialog(db, lang)),
+        ("gpx_import", shoot_gpx_import),
         ("review", lambda lang: (sign_in_inspector(db), shoot_review(db, picks.submitted, lang),
                                  sign_out())),
     ]

@@ -117,7 +117,9 @@ class GpxImportDialog(QDialog):
             labels += [_("Patrol start"), _("Patrol end")]
         for row, text in enumerate(labels):
             item = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            if item is not None and item.widget() is not None:
+            if item is None or item.widget() is None:  # addRow("") makes no label
+                self.form.setWidget(row, QFormLayout.ItemRole.LabelRole, QLabel(text))
+            else:
                 item.widget().setText(text)  # type: ignore[attr-defined]
         notes = []
         if self.needs_times:
