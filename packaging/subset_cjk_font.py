@@ -41,6 +41,7 @@ RANGES = [
     (0x00A0, 0x00FF),  # Latin-1 punctuation and signs (° · ×)
     (0x2010, 0x2027),  # dashes, quotes, ellipsis
     (0x2030, 0x203A),  # ‰ ′ ″ ‹ ›
+    (0x2190, 0x2193),  # ← ↑ → ↓ (the catalog writes "a → b")
     (0x3000, 0x303F),  # CJK symbols and punctuation
     (0xFF00, 0xFFEF),  # half-width and full-width forms
 ]
