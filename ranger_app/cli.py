@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ranger_app import __version__, paths
 from ranger_app.domain.errors import FileUnreadable, RangerError
@@ -57,8 +58,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = _open(args, create=True)
     summary = generate(db, scale=args.scale, seed=args.seed,
                        progress=_print_progress if sys.stderr.isatty() else None)
+    if db.is_initialised and db.meta("role") == "hq":
+        _certify_demo_inspectors(db)
     print(json.dumps(summary, ensure_ascii=False))
     return EXIT_OK
+
+
+def _certify_demo_inspectors(db: Any) -> None:
+    """At HQ the demo's inspectors are HQ's own: certify their keys as HQ's admin would."""
+    from ranger_app.sync import certificates
+    from ranger_app.sync.identity import ensure_keys
+
+    ensure_keys(db)
+    for person, _name, fpr in certificates.uncertified_inspector_keys(db):
+        certificates.certify(db, person, key_fpr=fpr)
 
 
 def _print_progress(done: int, total: int) -> None:
@@ -183,13 +196,51 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print(ngettext("{n} approval was made before approvals were signed.",
                            "{n} approvals were made before approvals were signed.",
                            n).format(n=n))
-        return EXIT_OK
+        return _audit_trust(db)
     b = report.first_break
     assert b is not None
     print(_("Audit break ({kind}) at device {device}, epoch {epoch}, change {seq}: "
             "{entity} {uuid}").format(kind=b.kind, device=b.device, epoch=b.epoch, seq=b.seq,
                                       entity=b.entity, uuid=b.entity_uuid), file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def _audit_trust(db: Any) -> int:
+    """After the chains: anchored heads and approval keys (issue 13.2, 13.3)."""
+    from ranger_app.sync import anchors
+    from ranger_app.sync.approvals_check import audit_keys
+    from ranger_app.sync.identity import ensure_keys, load_keys
+
+    ensure_keys(db)
+    brk = anchors.verify(db)
+    if brk is not None:
+        if brk.forged:
+            print(_("Audit break (anchor) at device {device}, epoch {epoch}: the head of "
+                    "change {seq} kept here is not signed by that device.").format(
+                device=brk.device, epoch=brk.epoch, seq=brk.seq), file=sys.stderr)
+            return EXIT_BAD_INPUT
+        named = ", ".join(f"{e} {u}" for e, u in brk.records)
+        if brk.more:
+            named += " " + ngettext("and {n} more", "and {n} more", brk.more).format(n=brk.more)
+        print(_("Audit break (anchor) at device {device}, epoch {epoch}: the change log no "
+                "longer leads to change {seq} as HQ acknowledged it; changes {after}–{seq} "
+                "were rewritten. Records of that stretch: {records}").format(
+            device=brk.device, epoch=brk.epoch, seq=brk.seq, after=brk.after + 1,
+            records=named), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    code = EXIT_OK
+    for f in audit_keys(db, load_keys(db)):
+        if f.status == "uncertified":
+            print(_("The approval of patrol {patrol} by {person} is signed with the key {fpr}, "
+                    "which HQ has not certified (yet).").format(
+                patrol=f.patrol_number, person=f.person_name, fpr=f.key_fpr))
+            continue
+        print(_("Audit break (approval key) of patrol {patrol}: the approval by {person} is "
+                "signed with the key {fpr}, whose certificate is revoked or belongs to someone "
+                "else.").format(patrol=f.patrol_number, person=f.person_name, fpr=f.key_fpr),
+              file=sys.stderr)
+        code = EXIT_BAD_INPUT
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:

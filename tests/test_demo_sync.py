@@ -1,14 +1,16 @@
 """A trainer's first exercise, through the command line as a new user types it (issue 13.1).
 
 HQ and two stations are set up and trust each other's keys; the demo season is made at
-station A; A's bundle goes to HQ and HQ's to B. Every step must succeed, and B must end up
-holding A's approved patrols with approvals that verify.
+station A; A's bundle goes to HQ, where the demo inspectors' approvals wait until HQ
+certifies their keys (issue 13.2), and HQ's bundle goes to B. Every step must succeed, and B
+must end up holding A's approved patrols with approvals that verify.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +56,21 @@ def test_demo_season_at_a_station_reaches_hq_and_the_other_station(tmp_path: Pat
     approved = summary["patrol_status"]["APPROVED"]
     assert approved > 0
 
-    cli.ok("hq.db", "import-bundle", str(_bundle(cli, "a.db", "HQ", "to-hq")))
+    run = cli("hq.db", "import-bundle", str(_bundle(cli, "a.db", "HQ", "to-hq")))
+    assert run.returncode == 0, run.stderr
+    # The demo inspectors' keys were made at A: HQ has not certified them yet, so their
+    # approvals wait (named, with what to do) while the rest of the season is imported.
+    waiting = run.stderr.splitlines()
+    assert len(waiting) == approved, run.stderr
+    assert all(re.search(r"approval of patrol \S*BAR-\S+ by .* waits", line) for line in waiting)
+    people = sorted(set(re.findall(r"keys certify --person (\S+) --role inspector",
+                                   run.stderr)))
+    assert people
+    assert json.loads(cli.ok("hq.db", "stats", "--json"))["patrol_status"].get(
+        "APPROVED") is None
+    released = "".join(cli.ok("hq.db", "keys", "certify", "--person", person, "--role",
+                              "inspector") for person in people)
+    assert released.count("is now applied") == approved
     cli.ok("b.db", "import-bundle", str(_bundle(cli, "hq.db", "KED", "to-b")))
 
     for db in ("hq.db", "b.db"):

@@ -298,6 +298,39 @@ def test_unknown_key_is_quarantined_until_the_admin_trusts_it(qtbot, world, tmp_
     c.db.close()
 
 
+def test_a_held_approval_is_named_in_the_import_dialog(qtbot, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """One approval HQ cannot accept: the rest imports, the dialog says which and what to do."""
+    from ranger_app.store.accounts import authenticate, set_password
+    from ranger_app.store.models import Person
+    from ranger_app.store.patrols import save_patrol
+    from ranger_app.store.review import approve
+
+    hq, a, _b = world
+    with a.db.writer() as s:
+        olga = Person(name="Ольга Смирнова", station_uuid=a.db.installation().station_uuid,
+                      roles="INSPECTOR")
+        s.add(olga)
+        s.flush()
+        olga_id = olga.uuid
+    set_password(a.db, olga_id, "olga", "olga-password")
+    p = patrol(a, "KED-2025-0042")
+    p.status = "SUBMITTED"
+    uuid = save_patrol(a.db, p).uuid or ""
+    approve(a.db, authenticate(a.db, "olga", "olga-password"), uuid)
+    fire(a)
+    dialog = ImportDialog(hq.db, path=send(a, hq, tmp_path / "stick"))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: bool(dialog.outcomes), timeout=20_000)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.after, timeout=20_000)
+    assert dialog.model.data(dialog.model.index(0, 6)) == "Imported; 1 approval held"
+    text = dialog.message.text()
+    assert "approval of patrol KED-2025-0042 by Ольга Смирнова waits" in text, text
+    assert f"keys certify --person {olga_id}" in text and "rest of the bundle" in text
+    with hq.db.session() as s:
+        assert s.scalars(select(FireReport)).first() is not None  # the rest is in
+
+
 def ensure_fpr(site: Site) -> str:
     from ranger_app.sync.identity import ensure_keys
 

@@ -101,3 +101,77 @@ class SyncPartnerRecord(Base):
     fields: Mapped[str] = mapped_column(Text)  # JSON object
     bundle_id: Mapped[str] = mapped_column(String(36), default="")
     received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SyncHeldChange(Base):
+    """A received change kept in the change log but not applied: an approval that cannot
+    be accepted here yet (issue 13), or the patrol change that rests on it.
+
+    The chain stays whole (so version vectors and acknowledgements move on and the rest of
+    the bundle applies); folding a record skips its held changes (`store.held`). `status`
+    is `waiting` (a certificate may still come) or `refused` (forged or broken); both are
+    checked again whenever certificates change.
+    """
+
+    __tablename__ = "sync_held_change"
+    device: Mapped[str] = mapped_column(String(36), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_uuid: Mapped[str] = mapped_column(String(36))
+    new_rev: Mapped[int] = mapped_column(Integer, default=0)
+    patrol_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    patrol_number: Mapped[str] = mapped_column(String(64), default="")
+    review_uuid: Mapped[str] = mapped_column(String(36), default="")
+    person_uuid: Mapped[str] = mapped_column(String(36), default="")
+    person_name: Mapped[str] = mapped_column(String(200), default="")
+    key_fpr: Mapped[str] = mapped_column(String(24), default="")
+    reason: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16))  # waiting | refused
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SyncKeyCertificate(Base):
+    """HQ's signed statement that a public key is a person's, in a role, for a time.
+
+    `body` is the canonical JSON HQ signed and `signature` its Ed25519 signature (base64);
+    the other columns repeat the body for queries. A revocation, also signed by HQ, is
+    kept beside it (`revocation`, `revocation_sig`). Local facts: carried in bundle
+    manifests, not in the change log (docs/sync.md, "Inspector key certificates").
+    """
+
+    __tablename__ = "sync_key_certificate"
+    cert_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    person_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 raw Ed25519
+    key_fpr: Mapped[str] = mapped_column(String(24), index=True)
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    issuer_fpr: Mapped[str] = mapped_column(FINGERPRINT)
+    body: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revocation: Mapped[str] = mapped_column(Text, default="")
+    revocation_sig: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SyncAnchor(Base):
+    """A chain head signed by its device: `seq` and `chain_hash` of (device, epoch).
+
+    HQ keeps the heads stations send with their bundles; a station keeps the heads HQ
+    returns in its acknowledgements. `audit verify` demands that the chain still leads to
+    every one of them (docs/sync.md, "Anchoring the change log").
+    """
+
+    __tablename__ = "sync_anchor"
+    device: Mapped[str] = mapped_column(String(36), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    hlc: Mapped[str] = mapped_column(String(64), default="")
+    signature: Mapped[str] = mapped_column(Text)  # base64 Ed25519 by the device's key
+    key_fpr: Mapped[str] = mapped_column(FINGERPRINT, default="")
+    recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

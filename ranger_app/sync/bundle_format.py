@@ -138,6 +138,13 @@ class Manifest:
     recipients: tuple[str, ...]
     counts: Mapping[str, Any]
     files: Mapping[str, FileEntry] = field(default_factory=dict)
+    # Signed statements, each `{"body": {...}, "sig": base64}` (docs/sync.md): HQ's key
+    # certificates and their revocations (relayed by anyone), the sender's own chain
+    # heads, and — from HQ — the heads of the addressee's chains that HQ holds.
+    certificates: tuple[Mapping[str, Any], ...] = ()
+    certificate_revocations: tuple[Mapping[str, Any], ...] = ()
+    anchors: tuple[Mapping[str, Any], ...] = ()
+    anchors_held: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def prerequisites(self) -> tuple[tuple[str, int, int], ...]:
@@ -165,6 +172,10 @@ class Manifest:
             "counts": dict(self.counts),
             "files": {name: {"sha256": f.sha256, "size": f.size}
                       for name, f in sorted(self.files.items())},
+            "certificates": [dict(x) for x in self.certificates],
+            "certificate_revocations": [dict(x) for x in self.certificate_revocations],
+            "anchors": [dict(x) for x in self.anchors],
+            "anchors_held": [dict(x) for x in self.anchors_held],
         }
 
     def to_bytes(self) -> bytes:
@@ -217,6 +228,8 @@ def parse_manifest(data: bytes, path: str) -> Manifest:
         recipients = tuple(_req(obj, "recipients", list))
         if not all(isinstance(x, str) for x in revoked + recipients):
             raise ValueError("fingerprint lists")
+        statements = {name: _statements(obj, name) for name in (
+            "certificates", "certificate_revocations", "anchors", "anchors_held")}
         return Manifest(
             bundle_id=_req(obj, "bundle_id", str), kind=kind, profile=profile, source=source,
             to_fpr=_req(to, "key_fpr", str), to_device=_req(to, "device", str),
@@ -224,10 +237,20 @@ def parse_manifest(data: bytes, path: str) -> Manifest:
             revoked=revoked, schema=_req(obj, "schema", str),
             app_version=_req(obj, "app_version", str),
             created_hlc=_req(obj, "created_hlc", str), recipients=recipients,
-            counts=_req(obj, "counts", dict), files=files,
+            counts=_req(obj, "counts", dict), files=files, **statements,
         )
     except (ValueError, TypeError, UnicodeDecodeError, AttributeError) as exc:
         raise BundleMalformed(path, f"manifest: {exc}") from None
+
+
+def _statements(obj: Mapping[str, Any], key: str) -> tuple[Mapping[str, Any], ...]:
+    """An optional list of signed statements (absent in bundles of older versions)."""
+    items = obj.get(key, [])
+    if not isinstance(items, list) or len(items) > 100_000 or not all(
+            isinstance(x, dict) and isinstance(x.get("body"), dict)
+            and isinstance(x.get("sig"), str) for x in items):
+        raise ValueError(key)
+    return tuple(items)
 
 
 # --- change lines --------------------------------------------------------------------------

@@ -129,6 +129,89 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
     print(describe_report(report))
     for path in report.also_applied:
         print(_("Imported the waiting bundle {path}.").format(path=path))
+    _print_held(report)
+    return EXIT_OK
+
+
+def _print_held(report: ImportReport) -> None:
+    """Approvals kept back (stderr: scripts see them) and those applied at last."""
+    import sys
+
+    from ranger_app.sync.approvals_check import describe_held
+
+    for number in report.released:
+        print(_("The held approval of patrol {patrol} is now applied.").format(patrol=number))
+    for h in report.held:
+        print(describe_held(h, report.at_hq), file=sys.stderr)
+
+
+def _when(text: str) -> Any:
+    """An ISO date or date and time (UTC unless it says otherwise), for argparse."""
+    from datetime import UTC, datetime
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a date and time: {text}").format(
+            text=text)) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def cmd_keys_certify(args: argparse.Namespace) -> int:
+    from ranger_app.sync import certificates
+    from ranger_app.sync.approvals_check import recheck
+    from ranger_app.sync.identity import load_keys
+    from ranger_app.sync.importer import refold_records
+
+    db = _db(args)
+    cert = certificates.certify(db, args.person, args.role, args.key or "",
+                                args.valid_from, args.valid_to)
+    print(_("Certified the key {fpr} of {name} as {role} (certificate {id}). Every bundle "
+            "from here now carries it.").format(fpr=cert.key_fpr, name=cert.name or cert.person,
+                                                role=args.role, id=cert.cert_id))
+    keys = load_keys(db)
+    with db.writer() as s:
+        refold, released = recheck(s, keys)
+        refold_records(s, db, refold)
+    for number in released:
+        print(_("The held approval of patrol {patrol} is now applied.").format(patrol=number))
+    return EXIT_OK
+
+
+def cmd_keys_revoke_certificate(args: argparse.Namespace) -> int:
+    from ranger_app.sync import certificates
+
+    db = _db(args)
+    cert = certificates.revoke(db, args.cert_id, args.at)
+    print(_("Revoked certificate {id} of {name} (key {fpr}): approvals signed with it from "
+            "{at} on are refused everywhere its next bundles reach.").format(
+        id=cert.cert_id, name=cert.name or cert.person, fpr=cert.key_fpr,
+        at=cert.revoked_at.isoformat() if cert.revoked_at else "?"))
+    return EXIT_OK
+
+
+def cmd_keys_certificates(args: argparse.Namespace) -> int:
+    from ranger_app.sync import certificates
+    from ranger_app.sync.approvals_check import describe_held, held_approvals
+    from ranger_app.sync.identity import load_keys
+
+    db = _db(args)
+    rows = certificates.listing(db)
+    if not rows:
+        print(_("No key certificates yet."))
+    for r in rows:
+        state = (_("revoked from {at}").format(at=r.revoked_at.isoformat())
+                 if r.revoked_at else _("valid"))
+        print(f"  {r.cert_id}  {r.key_fpr}  {r.role:10} {r.person}  {r.name}  "
+              f"{r.valid_from.isoformat() if r.valid_from else '-'} → "
+              f"{r.valid_to.isoformat() if r.valid_to else '-'}  {state}")
+    keys = load_keys(db)
+    if keys.role == "hq":
+        for person, name, fpr in certificates.uncertified_inspector_keys(db):
+            print(_("Not certified: key {fpr} of inspector {name} ({person}).").format(
+                fpr=fpr, name=name, person=person))
+    for h in held_approvals(db):
+        print(describe_held(h, keys.role == "hq"))
     return EXIT_OK
 
 
@@ -171,6 +254,23 @@ def add_sync_commands(sub: Any) -> None:
     k = keys.add_parser("revoke", help=_("revoke a key by its fingerprint"))
     k.add_argument("fpr")
     k.set_defaults(func=cmd_keys_revoke)
+    k = keys.add_parser("certify", help=_("HQ: certify a person's signing key"))
+    k.add_argument("--person", required=True, help=_("the person's id"))
+    k.add_argument("--role", choices=["inspector"], default="inspector")
+    k.add_argument("--key", help=_("the key's fingerprint, when the person has several"))
+    k.add_argument("--from", dest="valid_from", type=_when,
+                   help=_("valid from (ISO date and time)"))
+    k.add_argument("--to", dest="valid_to", type=_when,
+                   help=_("valid until (ISO date and time)"))
+    k.set_defaults(func=cmd_keys_certify)
+    k = keys.add_parser("certificates",
+                        help=_("key certificates, keys still to certify, held approvals"))
+    k.set_defaults(func=cmd_keys_certificates)
+    k = keys.add_parser("revoke-certificate", help=_("HQ: revoke a key certificate"))
+    k.add_argument("cert_id")
+    k.add_argument("--at", type=_when,
+                   help=_("refuse approvals signed from this time on (default now)"))
+    k.set_defaults(func=cmd_keys_revoke_certificate)
 
     c = sub.add_parser("export-bundle", help=_("write a bundle for a trusted peer"))
     c.add_argument("--to", required=True, help=_("the peer's station code"))

@@ -123,6 +123,18 @@ class Equivocation(Refused):
 
 
 @dataclass
+class ChainRewritten(Refused):
+    """The sender's change log no longer leads to what this site already holds of it:
+    values were edited and the hashes recomputed after the changes were sent."""
+
+    path: str
+    station: str
+    device: str
+    epoch: int
+    seq: int
+
+
+@dataclass
 class ForeignOrigin(Refused):
     """A station's bundle carries changes of a device it may not speak for."""
 
@@ -219,6 +231,14 @@ _DESCRIBE.update({
         "(epoch {epoch}, change {seq}): that computer may have been restored from an old "
         "backup. It was rejected; the station must start a new epoch."
     ).format(path=x.path, device=x.device, epoch=x.epoch, seq=x.seq),
+    ChainRewritten: lambda x: _(
+        "The bundle {path} was refused: the change log of station {station} was rewritten "
+        "after it was sent here (change {seq} of device {device}, epoch {epoch}, no longer "
+        "has the hash this site holds and acknowledged). Nothing was imported. Run “audit "
+        "verify” at that station to see which records changed, and report it to the "
+        "administrator."
+    ).format(path=x.path, station=x.station or "?", device=x.device, epoch=x.epoch,
+             seq=x.seq),
     ForeignOrigin: lambda x: _(
         "The bundle {path} carries changes of device {device}, for which its signer may not "
         "speak. It was rejected."

@@ -42,11 +42,21 @@ from sqlalchemy.orm import Session
 
 from ranger_app.domain.errors import RangerError
 from ranger_app.domain.hlc import Timestamp
+from ranger_app.store import held
 from ranger_app.store.changes import GENESIS, writer_for
 from ranger_app.store.db import Database
 from ranger_app.store.models import SYNCED_MODELS, Base, Change
-from ranger_app.store.sync_tables import SyncBundle, SyncConflict
-from ranger_app.sync import approvals_check, partner, reader, trust, workspace, zipsafe
+from ranger_app.store.sync_tables import SyncBundle, SyncConflict, SyncHeldChange
+from ranger_app.sync import (
+    anchors,
+    approvals_check,
+    certificates,
+    partner,
+    reader,
+    trust,
+    workspace,
+    zipsafe,
+)
 from ranger_app.sync.bundle_format import (
     DEFAULT_LIMITS,
     SIGNATURE,
@@ -60,6 +70,7 @@ from ranger_app.sync.errors import (
     ApplyFailed,
     BundleMalformed,
     BundleTampered,
+    ChainRewritten,
     Equivocation,
     ForeignOrigin,
     NotAddressedHere,
@@ -116,6 +127,9 @@ class ImportReport:
     future_hlc: int = 0
     missing: tuple[tuple[str, int, int], ...] = ()
     also_applied: tuple[str, ...] = ()  # waiting bundles this one unblocked
+    held: tuple[approvals_check.HeldApproval, ...] = ()  # approvals kept back (issue 13)
+    released: tuple[str, ...] = ()  # patrols whose held approval now applied
+    at_hq: bool = False  # what to do about a held approval depends on where we are
 
 
 class _DryRun(Exception):
@@ -190,7 +204,7 @@ class _Import:
         self.db, self.keys, self.src, self.work = db, keys, src, work
         self.limits, self.hook, self.dry_run = limits, hook, dry_run
         self.shown = str(src)
-        self.bindings: dict[str, str] = {}
+        self.holds: list[approvals_check.Hold] = []
 
     def run(self) -> ImportReport:
         staged = reader.stage_copy(self.src, self.work, self.limits)
@@ -224,7 +238,8 @@ class _Import:
                 return ImportReport(self.shown, "pending", m.bundle_id, m.kind,
                                     m.source.station_code, signer.fingerprint,
                                     missing=tuple(missing))
-            self.bindings = approvals_check.check(self.db, zf, m, self.shown, self.limits)
+            self.holds = approvals_check.check(self.db, self.keys, zf, m, self.shown,
+                                               self.limits)
             try:
                 return self._apply(zf, staged, m, signer, blobs, checked)
             except _DryRun as done:
@@ -275,17 +290,26 @@ class _Import:
                     s.execute(text("SET CONSTRAINTS ALL DEFERRED"))
                 else:
                     s.execute(text("PRAGMA defer_foreign_keys = ON"))
+                now = datetime.now(UTC)
+                for h in self.holds:  # before the changes: folding skips what is held
+                    if s.get(SyncHeldChange, h.key) is None:
+                        s.add(h.row(now))
+                s.flush()
                 applier = _Applier(s, self.db, m, signer, self.shown, blobs, checked,
-                                   self.keys.device)
+                                   self.keys.device,
+                                   {(h.entity, h.entity_uuid) for h in self.holds})
                 applier.feed(reader.iter_changes(zf, m, self.shown, self.limits))
                 self.hook("changes-inserted")
                 applier.finish(self.dry_run)
+                released = self._trust_statements(s, m, signer, applier)
                 self.hook("folded")
-                report = applier.report(self.shown, self.dry_run)
+                report = replace(applier.report(self.shown, self.dry_run),
+                                 held=approvals_check.summarise(self.holds),
+                                 released=tuple(released),
+                                 at_hq=self.keys.role == "hq")
                 if self.dry_run:
                     raise _DryRun(report)
                 _log_in(s, staged, m, signer, "applied", applier.counts())
-                approvals_check.record(s, self.bindings)
                 if m.vector.entries:
                     trust.record_acked(s, signer.fingerprint, m.vector, m.created_hlc)
                 if signer.role == "hq" and m.revoked:
@@ -309,6 +333,19 @@ class _Import:
         if journal is not None:
             journal.close()
         return report
+
+    def _trust_statements(self, s: Session, m: Manifest, signer: trust.Peer,
+                          applier: _Applier) -> list[str]:
+        """Certificates, held approvals they release, anchored heads (issue 13)."""
+        certificates.store_entries(s, self.keys, m.certificates, m.certificate_revocations)
+        refold, released = approvals_check.recheck(s, self.keys)
+        applier.refold_now(refold)
+        if self.keys.role == "hq":
+            anchors.receive(s, m.anchors, m.source.device, signer.signing_key,
+                            signer.fingerprint, m.source.station_code, self.shown)
+        if signer.role == "hq":
+            anchors.receive_held(s, m.anchors_held, self.keys)
+        return released
 
     def _move_blobs(self, blobs: dict[str, Path],
                     referenced: set[str]) -> workspace.BlobJournal:
@@ -400,8 +437,9 @@ class _Applier:
 
     def __init__(self, session: Session, db: Database, m: Manifest, signer: trust.Peer,
                  shown: str, blobs: dict[str, Path], checked: set[str],
-                 local_device: str) -> None:
+                 local_device: str, held_records: set[tuple[str, str]] | None = None) -> None:
         self.s, self.db, self.m, self.shown = session, db, m, shown
+        self.held_records = held_records or set()
         self.blobs, self.checked = blobs, checked
         self.local = local_vector(session)
         self.allowed: set[str] | None = None
@@ -445,6 +483,11 @@ class _Applier:
             raise BundleMalformed(self.shown, f"change {c.device}:{c.epoch}:{c.seq} out of "
                                               "its declared range")
         if c.prev_hash != st.prev_hash:
+            if c.seq == st.local_max + 1 and st.next_seq == st.rng.first and st.local_max:
+                # a continuation of what we hold, linked to another hash: the history we
+                # hold was rewritten there (a restored backup would overlap instead)
+                raise ChainRewritten(self.shown, self.m.source.station_code, c.device,
+                                     c.epoch, c.seq - 1)
             if c.seq <= st.local_max + 1 and st.next_seq == st.rng.first:
                 raise Equivocation(self.shown, c.device, c.epoch, c.seq - 1)
             raise BundleTampered(self.shown, f"{c.device}:{c.epoch}:{c.seq}")
@@ -499,7 +542,8 @@ class _Applier:
             batch_new: set[str] = set()
             for c in items:  # rows inserted by earlier batches are in `existing` already
                 key = (entity, c.uuid)
-                if c.uuid in batch_new or key in self.refold or c.uuid in existing:
+                if (c.uuid in batch_new or key in self.refold or c.uuid in existing
+                        or key in self.held_records):
                     self.refold.add(key)
                 elif c.base_rev == 0 and c.op == "insert":
                     batch_new.add(c.uuid)
@@ -540,16 +584,26 @@ class _Applier:
             for i in range(0, len(uuids), 200):
                 self._refold(entity, uuids[i:i + 200])
 
+    def refold_now(self, records: set[tuple[str, str]]) -> None:
+        """Fold these records again (their held approval was released)."""
+        for entity in sorted({e for e, _u in records}, key=_ORDER.__getitem__):
+            uuids = sorted(u for e, u in records if e == entity)
+            for i in range(0, len(uuids), 200):
+                self._refold(entity, uuids[i:i + 200])
+
     def _refold(self, entity: str, uuids: list[str]) -> None:
         model = SYNCED_MODELS[entity]
         table = model.__table__  # type: ignore[attr-defined]
         history: dict[str, list[Rev]] = defaultdict(list)
         older: set[str] = set()  # records that had changes before this bundle
+        skip = held.excluded(self.s, entity, uuids)  # received, not applied (issue 13)
         for c in self.s.execute(select(Change.id, Change.device, Change.epoch, Change.seq,
                                        Change.hlc, Change.op, Change.base_rev, Change.new_rev,
                                        Change.payload, Change.entity_uuid)
                                 .where(Change.entity == entity,
                                        Change.entity_uuid.in_(uuids))):
+            if (c.device, c.epoch, c.seq) in skip:
+                continue
             if c.id <= self.first_new_id:
                 older.add(c.entity_uuid)
             history[c.entity_uuid].append(Rev(c.device, c.epoch, c.seq, c.hlc, c.op,
@@ -565,6 +619,8 @@ class _Applier:
         inserts, updates, conflicts = [], [], []
         now = datetime.now(UTC)
         for uuid in uuids:
+            if not history[uuid]:
+                continue  # every change of it is held: the record waits
             res = resolve(entity, uuid, history[uuid])
             rev, hlc = res.latest.new_rev, res.latest.hlc
             if res.needs_merge_change:
@@ -620,6 +676,17 @@ class _Applier:
             changes_known=self.n_known, records_new=self.n_records_new,
             records_updated=self.n_updated, conflicts=self.n_conflicts, merges=self.n_merges,
             blobs=len(self.referenced & set(self.blobs)), future_hlc=self.future)
+
+
+def refold_records(session: Session, db: Database, records: set[tuple[str, str]]) -> None:
+    """Fold records again outside an import (a held approval released by `keys certify`)."""
+    if not records:
+        return
+    applier = _Applier.__new__(_Applier)
+    applier.s, applier.db, applier.shown = session, db, ""
+    applier.first_new_id = session.scalar(select(func.max(Change.id))) or 0
+    applier.n_records_new = applier.n_updated = applier.n_conflicts = applier.n_merges = 0
+    applier.refold_now(records)
 
 
 def _j(value: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from ranger_app import __version__
 from ranger_app.domain.ids import new_id
 from ranger_app.store.db import Database, head_revision
-from ranger_app.sync import trust
+from ranger_app.sync import anchors, certificates, trust
 from ranger_app.sync.bundle_format import (
     MANIFEST,
     SIGNATURE,
@@ -82,8 +82,15 @@ def make_manifest(db: Database, keys: LocalKeys, peer: trust.Peer, kind: str, pr
     here = trust.local_station(db)
     revoked = tuple(trust.revoked_fingerprints(db)) if here.role == "hq" else ()
     recipients = [peer.fingerprint]
+    statements: dict[str, Any] = {}
     if profile == "full":
         recipients += [b.fingerprint for b in trust.backup_recipients(db)]
+        certs, revocations = certificates.manifest_entries(db)
+        statements = {"certificates": tuple(certs),
+                      "certificate_revocations": tuple(revocations),
+                      "anchors": tuple(anchors.own_anchors(db, keys)),
+                      "anchors_held": tuple(anchors.held_for(db, peer.device)
+                                            if here.role == "hq" and peer.device else ())}
     return Manifest(
         bundle_id=new_id(), kind=kind, profile=profile,
         source=Source(keys.device, keys.epoch, keys.fingerprint,
@@ -93,7 +100,7 @@ def make_manifest(db: Database, keys: LocalKeys, peer: trust.Peer, kind: str, pr
         vector=vector if profile == "full" else VersionVector(), revoked=revoked,
         schema=head_revision(), app_version=__version__,
         created_hlc=db.clock().now().encode(), recipients=tuple(recipients),
-        counts=counts, files=dict(files))
+        counts=counts, files=dict(files), **statements)
 
 
 def seal(z: ZipOut, keys: LocalKeys, manifest: Manifest) -> None:

@@ -129,6 +129,9 @@ def _status_text(o: Outcome) -> str:
             return _("Revoked key")
         return _("Refused")
     assert o.report is not None
+    if o.report.status == "applied" and o.report.held:
+        return ngettext("Imported; {n} approval held", "Imported; {n} approvals held",
+                        len(o.report.held)).format(n=len(o.report.held))
     return {"dry-run": _("Ready to import"), "applied": _("Imported"),
             "already": _("Already imported"),
             "pending": _("Waits for earlier bundles")}.get(o.report.status, o.report.status)
@@ -183,6 +186,15 @@ def outcome_message(o: Outcome, *, before_import: bool) -> str:
             "{n} change is dated far in the future: check the clock of the sending laptop.",
             "{n} changes are dated far in the future: check the clock of the sending "
             "laptop.", r.future_hlc).format(n=r.future_hlc))
+    if r.held:
+        from ranger_app.sync.approvals_check import describe_held
+
+        parts += [describe_held(h, r.at_hq, imported=r.status == "applied") for h in r.held]
+    if r.released:
+        parts.append(ngettext(
+            "The held approval of patrol {patrols} is now applied.",
+            "The held approvals of patrols {patrols} are now applied.",
+            len(r.released)).format(patrols=", ".join(r.released)))
     if r.also_applied:
         parts.append(ngettext(
             "{n} bundle that was waiting for this one was imported too.",
