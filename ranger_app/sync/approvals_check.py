@@ -387,9 +387,9 @@ def _describe_held(h: HeldApproval, at_hq: bool) -> str:
         return _(
             "The approval of patrol {patrol} by {person} waits: it {reason}. After checking "
             "the key {fpr} with the inspector, certify it with “keys certify --person "
-            "{uuid} --role inspector”; the approval is then applied by itself.").format(patrol=h.patrol_number, person=who,
-                                              reason=reason, fpr=h.key_fpr or "?",
-                                              uuid=h.person_uuid)
+            "{uuid} --role inspector”; the approval is then applied by itself.").format(
+            patrol=h.patrol_number, person=who, reason=reason, fpr=h.key_fpr or "?",
+            uuid=h.person_uuid)
     if h.status == WAITING:
         return _(
             "The approval of patrol {patrol} by {person} waits: it {reason}. Ask HQ to "
