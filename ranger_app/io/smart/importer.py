@@ -114,6 +114,11 @@ def read_documents(paths: Iterable[Path]) -> list[Document]:
     return docs
 
 
+# A DTD (where entity bombs and external entities live) is refused before parsing; the
+# parser below would not expand or fetch them either.
+_DOCTYPE = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+
 def _parser() -> etree.XMLParser:
     # No DTD is loaded, no entity resolved, nothing fetched; libxml2's size limits stay on.
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
@@ -122,6 +127,9 @@ def _parser() -> etree.XMLParser:
 
 def parse_document(doc: Document) -> etree._Element:
     """The root `<patrol>` of a SMART 1.4 document; anything else is refused."""
+    if any(mark in doc.data[:65536] for mark in _DOCTYPE):
+        raise NotSmartPatrol(doc.name, "it declares a document type (DTD), which SMART "
+                             "never writes")
     try:
         root = etree.fromstring(doc.data, _parser())
     except etree.XMLSyntaxError as exc:
