@@ -151,3 +151,55 @@ def unmapped(mapping: SmartMapping,
              codes: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """The (kind, code) pairs without a SMART key, each once, in the order met."""
     return tuple(dict.fromkeys(c for c in codes if mapping.smart_key(*c) is None))
+
+
+# --- what the mapping editor shows and saves ------------------------------------------------
+
+@dataclass(frozen=True)
+class EditorRow:
+    kind: str
+    our_code: str
+    smart_key: str  # effective: the park's edit, else the default
+    default_key: str
+
+
+def editor_rows(db: object) -> list[EditorRow]:
+    """Every code we can export (then any extra mapped one), with its effective key."""
+    from ranger_app.store.smart_mapping import mapping_rows
+
+    default = default_mapping()
+    edits = mapping_rows(db)  # type: ignore[arg-type]
+    codes = list(dict.fromkeys(our_codes() + [(e.kind, e.our_code) for e in default.entries]
+                               + list(edits)))
+    return [EditorRow(k, c, edits.get((k, c), default.smart_key(k, c) or ""),
+                      default.smart_key(k, c) or "") for k, c in codes]
+
+
+def save_editor_rows(db: object, rows: Iterable[tuple[str, str, str]],
+                     user: str | None = None) -> int:
+    """Store the rows whose key differs from what is in force; returns how many changed."""
+    from ranger_app.store.smart_mapping import mapping_rows, save_mapping_rows
+
+    current = {(r.kind, r.our_code): r.smart_key for r in editor_rows(db)}
+    edited = mapping_rows(db)  # type: ignore[arg-type]
+    changed = [(k, c, key.strip()) for k, c, key in rows
+               if current.get((k, c), "") != key.strip() or (k, c) in edited]
+    return save_mapping_rows(db, changed, user)  # type: ignore[arg-type]
+
+
+def code_label(kind: str, code: str, lang: str) -> str:
+    """Our code as the user reads it (a list item as "attribute: item")."""
+    from ranger_app.domain.vocab import attribute_specs
+
+    vocab = {"category": "observation_categories", "transport": "transports",
+             "mandate": "mandates", "patrol_type": "patrol_types"}.get(kind)
+    if vocab is not None:
+        return vocabulary(vocab).path_label(code, lang)
+    specs = {s.key: s for s in attribute_specs()}
+    if kind == "attribute":
+        return specs[code].label(lang) if code in specs else code
+    attribute, _sep, item = code.partition(".")
+    spec = specs.get(attribute)
+    if spec is None or not spec.choices:
+        return code
+    return f"{spec.label(lang)}: {vocabulary(spec.choices).label(item, lang)}"
