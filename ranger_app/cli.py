@@ -166,9 +166,11 @@ def cmd_export_smart(args: argparse.Namespace) -> int:
     r = export_smart(_open(args), None if args.all else [args.patrol_uuid], Path(args.outdir),
                      mapping_csv=Path(args.mapping) if args.mapping else None,
                      language=args.lang or "en")
-    print(_("Wrote {patrols} SMART patrol files ({observations} observations, {points} track "
-            "points) to {path}").format(patrols=r.patrols, observations=r.observations,
-                                        points=r.track_points, path=args.outdir))
+    print(ngettext("Wrote {n} SMART patrol file ({observations} observations, {points} track "
+                   "points) to {path}",
+                   "Wrote {n} SMART patrol files ({observations} observations, {points} track "
+                   "points) to {path}", r.patrols).format(
+        n=r.patrols, observations=r.observations, points=r.track_points, path=args.outdir))
     return EXIT_OK
 
 

@@ -105,6 +105,9 @@ def test_smart_dialogs_speak(qtbot, tmp_path: Path, lang: str) -> None:  # type:
             qtbot.addWidget(dialog)
             dialog.show()
             problems += english_left(dialog, lang, SMART_WORDS)
+        # codes and SMART keys are data, the same in every language; labels are not
+        data = {text for row in SmartMappingEditor(db).rows() for text in row[1:]}
+        problems = [p for p in problems if p.split("'")[1] not in data]
         assert not problems, "\n".join(problems)
     finally:
         apply_language("en")
