@@ -198,3 +198,14 @@ def test_round_trip_into_a_fresh_station_and_twice_changes_nothing(tmp_path: Pat
     n = record_counts(src)
     import_smart(src, list(r.files))
     assert record_counts(src) == n
+
+
+def test_a_mapping_edited_at_hq_reaches_the_station_in_a_bundle(tmp_path: Path) -> None:
+    from tests.test_sync_support import carry, introduce, make_site
+
+    hq = make_site(tmp_path, "HQ", "Дирекция", "Анна Ли", hq=True)
+    ked = make_site(tmp_path, "KED", "Кедровая падь", "Иван Петров")
+    introduce(hq, ked)
+    save_mapping_rows(hq.db, [("category", "SNARE", "threats.snares")])
+    carry(hq, ked, tmp_path / "stick")
+    assert park_mapping(ked.db).smart_key("category", "SNARE") == "threats.snares"

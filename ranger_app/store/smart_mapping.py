@@ -99,3 +99,11 @@ def write_imported(db: Database, patrols: list, new_people: dict[str, str],
         for p in todo:
             write_patrol(s, p)
     return new, present, added
+
+
+def patrol_ids_present(db: Database) -> set[str]:
+    """Every patrol id here, tombstones too: an import leaves these alone."""
+    from ranger_app.store.models import Patrol
+
+    with db.session() as s:
+        return set(s.scalars(select(Patrol.uuid)))

@@ -114,7 +114,7 @@ class SmartExportDialog(_Labelled):
         layout.addWidget(self.note)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
-        self.resize(600, 240)
+        self.resize(600, 200)
         self.retranslate()
 
     def _browse(self) -> None:
@@ -287,7 +287,9 @@ class SmartMappingEditor(_Labelled):
         self.only_unmapped.toggled.connect(self._filter)
         self.table = QTableWidget(0, 4)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemChanged.connect(self._changed)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Close)
@@ -300,7 +302,7 @@ class SmartMappingEditor(_Labelled):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.buttons)
-        self.resize(860, 560)
+        self.resize(960, 560)
         self.load()
         self.retranslate()
 

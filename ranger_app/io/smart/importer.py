@@ -231,18 +231,14 @@ class Converter:
         return code
 
     def patrol(self, doc: Document, root: etree._Element) -> PatrolValue:
-        extra = {s.get("key"): s.get("value", "") for x in root.iter(_q("extraData"))
-                 if x.get("type") == EXTRA_TYPE for s in x.iter(_q("stringKey"))}
+        extra = _extra(root)
         tz_name = extra.get("timeZone") or self.default_tz
         try:
             tz = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError):
             tz, tz_name = ZoneInfo(self.default_tz), self.default_tz
         smart_id = root.get("id", "")
-        try:
-            puuid = str(_uuid.UUID(extra.get("uuid", "")))
-        except ValueError:
-            puuid = str(_uuid.uuid5(_ID_NS, f"smart-patrol:{smart_id}:{root.get('startDate')}"))
+        puuid = patrol_uuid(root, extra)
         types = self._ours("patrol_type", root.get("patrolType", "GROUND"))
         patrol = PatrolValue(station_uuid=self.people.station_uuid, number=smart_id[:40],
                              patrol_type=types, armed=_bool(root.get("isArmed")), tz=tz_name,
@@ -349,6 +345,22 @@ class Converter:
             obs.attributes[key] = s.text or ""
 
 
+def _extra(root: etree._Element) -> dict[str, str]:
+    return {str(s.get("key")): s.get("value", "") for x in root.iter(_q("extraData"))
+            if x.get("type") == EXTRA_TYPE for s in x.iter(_q("stringKey"))}
+
+
+def patrol_uuid(root: etree._Element, extra: dict[str, str] | None = None) -> str:
+    """Our uuid, carried by our own exports; else one derived from SMART's patrol id and
+    start date, the same on every import of the file."""
+    extra = _extra(root) if extra is None else extra
+    try:
+        return str(_uuid.UUID(extra.get("uuid", "")))
+    except ValueError:
+        return str(_uuid.uuid5(_ID_NS, f"smart-patrol:{root.get('id', '')}:"
+                                       f"{root.get('startDate')}"))
+
+
 def _instant(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -369,16 +381,24 @@ def _max_speed(transport: str) -> float | None:
 # --- the service ------------------------------------------------------------------------------
 
 def convert(docs: Sequence[Document], mapping: SmartMapping, people: People, default_tz: str,
-            progress: ProgressCallback | None = None,
-            cancel: CancelCallback | None = None) -> list[PatrolValue]:
-    """Every document as a patrol; unknown keys (of all documents) refuse the lot."""
+            progress: ProgressCallback | None = None, cancel: CancelCallback | None = None,
+            known: Callable[[str], bool] | None = None,
+            skipped: list[str] | None = None) -> list[PatrolValue]:
+    """Every document as a patrol; unknown keys (of all documents) refuse the lot. A
+    document whose patrol is `known` here already is only parsed (its id goes to
+    `skipped`): it will not be written, so its keys do not matter."""
     conv = Converter(mapping, people, default_tz)
     patrols = []
     for i, doc in enumerate(docs):
         if cancel is not None and cancel():
             raise ImportCancelled()
+        root = parse_document(doc)
+        if known is not None and known(uuid := patrol_uuid(root)):
+            if skipped is not None:
+                skipped.append(uuid)
+            continue
         before = len(conv.unknown)
-        patrol = conv.patrol(doc, parse_document(doc))
+        patrol = conv.patrol(doc, root)
         if len(conv.unknown) == before:
             validate_patrol(patrol)
         patrols.append(patrol)
@@ -396,18 +416,23 @@ def import_smart(db: object, paths: Sequence[Path], mapping_csv: Path | None = N
                  cancel: CancelCallback | None = None) -> ImportResult:
     """`import-smart FILE...`: all or nothing; patrols already here are left as they are."""
     from ranger_app.io.smart.mapping import park_mapping
-    from ranger_app.store.smart_mapping import person_names, write_imported
+    from ranger_app.store.queries import stations
+    from ranger_app.store.smart_mapping import patrol_ids_present, person_names, write_imported
 
     docs = read_documents(paths)
     station_uuid = db.installation().station_uuid  # type: ignore[attr-defined]
-    from ranger_app.store.queries import stations
-
-    tz = next((s.tz for s in stations(db) if s.uuid == station_uuid), "Asia/Vladivostok")  # type: ignore[arg-type]
+    tz = next((s.tz for s in stations(db)  # type: ignore[arg-type]
+               if s.uuid == station_uuid), "Asia/Vladivostok")
     people = People(person_names(db), station_uuid)  # type: ignore[arg-type]
-    patrols = convert(docs, park_mapping(db, mapping_csv), people, tz, progress, cancel)
+    present_before = patrol_ids_present(db)  # type: ignore[arg-type]
+    skipped: list[str] = []
+    patrols = convert(docs, park_mapping(db, mapping_csv), people, tz, progress, cancel,
+                      known=present_before.__contains__, skipped=skipped)
     if cancel is not None and cancel():
         raise ImportCancelled()
-    new, present, added = write_imported(db, patrols, people.new, station_uuid, user)  # type: ignore[arg-type]
+    new, present, added = write_imported(db, patrols, people.new, station_uuid,  # type: ignore[arg-type]
+                                         user)
+    present = skipped + present
     fresh = [p for p in patrols if p.uuid in set(new)]
     return ImportResult(len(docs), tuple(new), tuple(present), added,
                         sum(len(p.observations) for p in fresh),
