@@ -78,7 +78,7 @@ def test_bad_files_exit_3_and_write_nothing(site, tmp_path: Path, capsys,
     assert words in err
 
 
-def test_a_good_file_imports_and_the_bomb_did_not_expand(site, tmp_path: Path,
+def test_a_smart_file_imports_once(site, tmp_path: Path,
                                                          capsys) -> None:
     _db, _out = site
     fresh = station(tmp_path / "fresh.db", code="HQ")
@@ -88,6 +88,11 @@ def test_a_good_file_imports_and_the_bomb_did_not_expand(site, tmp_path: Path,
     assert main(["--db", str(tmp_path / "fresh.db"), "import-smart", str(good)]) == 0
     assert "1 patrols imported" in capsys.readouterr().out
     assert _counts(tmp_path / "fresh.db")["records"]["patrol"] == 1
+    # SMART's own file has no uuid of ours: the id derived from its patrol id holds
+    before = _counts(tmp_path / "fresh.db")
+    assert main(["--db", str(tmp_path / "fresh.db"), "import-smart", str(good)]) == 0
+    assert "1 already here" in capsys.readouterr().out
+    assert _counts(tmp_path / "fresh.db") == before
 
 
 def test_truncated_zip_exits_3(site, tmp_path: Path, capsys) -> None:
