@@ -186,6 +186,22 @@ def cmd_import_smart(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_smart_mapping(args: argparse.Namespace) -> int:
+    from ranger_app.io.smart.mapping import export_mapping_csv, load_mapping_csv
+
+    db = _open(args)
+    if args.mapping_command == "export":
+        n = export_mapping_csv(db, Path(args.out))
+        print(ngettext("Wrote {n} mapping row to {path}", "Wrote {n} mapping rows to {path}",
+                       n).format(n=n, path=args.out))
+    else:
+        n = load_mapping_csv(db, Path(args.file))
+        print(ngettext("{n} mapping row changed; it reaches the stations with the next "
+                       "bundle.", "{n} mapping rows changed; they reach the stations with the "
+                       "next bundle.", n).format(n=n))
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from ranger_app.store.queries import record_counts
 
@@ -276,6 +292,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="+")
     c.add_argument("--mapping", help=_("mapping CSV instead of the shipped default"))
     c.set_defaults(func=cmd_import_smart)
+
+    c = sub.add_parser("smart-mapping", help=_("the park's mapping of our codes to SMART keys"))
+    mapping_sub = c.add_subparsers(dest="mapping_command", required=True, metavar="ACTION")
+    m = mapping_sub.add_parser("export", help=_("write the mapping in force as CSV"))
+    m.add_argument("out")
+    m.set_defaults(func=cmd_smart_mapping)
+    m = mapping_sub.add_parser("load", help=_("store an edited mapping CSV (synced)"))
+    m.add_argument("file")
+    m.set_defaults(func=cmd_smart_mapping)
 
     c = sub.add_parser("stats", help=_("counts per record type"))
     c.add_argument("--json", action="store_true")

@@ -78,8 +78,7 @@ def test_bad_files_exit_3_and_write_nothing(site, tmp_path: Path, capsys,
     assert words in err
 
 
-def test_a_smart_file_imports_once(site, tmp_path: Path,
-                                                         capsys) -> None:
+def test_a_smart_file_imports_once(site, tmp_path: Path, capsys) -> None:
     _db, _out = site
     fresh = station(tmp_path / "fresh.db", code="HQ")
     fresh.close()
@@ -141,3 +140,20 @@ def test_the_parser_alone_neither_expands_nor_fetches(tmp_path: Path) -> None:
            '<p><comment>&x;</comment></p>')
     root = etree.fromstring(doc.encode(), _parser())
     assert "TOP-SECRET" not in etree.tostring(root).decode()
+
+
+def test_hq_edits_the_mapping_as_csv(tmp_path: Path, capsys) -> None:
+    db = station(tmp_path / "hq.db", code="HQ")
+    db.close()
+    out = tmp_path / "mapping.csv"
+    assert main(["--db", str(tmp_path / "hq.db"), "smart-mapping", "export", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "category,SNARE,threat.snare" in text
+    out.write_text(text.replace("category,SNARE,threat.snare", "category,SNARE,threats.wire"),
+                   encoding="utf-8")
+    assert main(["--db", str(tmp_path / "hq.db"), "smart-mapping", "load", str(out)]) == 0
+    assert "1 mapping row changed" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,our_code,smart_key\nspecies,TIGER,tiger\n", encoding="utf-8")
+    err = _refused(capsys, tmp_path / "hq.db", "smart-mapping", "load", str(bad))
+    assert "line 2" in err

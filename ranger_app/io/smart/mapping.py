@@ -203,3 +203,21 @@ def code_label(kind: str, code: str, lang: str) -> str:
     if spec is None or not spec.choices:
         return code
     return f"{spec.label(lang)}: {vocabulary(spec.choices).label(item, lang)}"
+
+
+def export_mapping_csv(db: object, path: Path) -> int:
+    """The mapping in force (defaults and HQ's edits) as a CSV for a spreadsheet."""
+    rows = editor_rows(db)
+    tmp = path.with_name(path.name + ".part")
+    write_mapping(SmartMapping([MappingEntry(r.kind, r.our_code, r.smart_key) for r in rows]),
+                  tmp)
+    tmp.replace(path)
+    return len(rows)
+
+
+def load_mapping_csv(db: object, path: Path, user: str | None = None) -> int:
+    """An edited CSV into the synced mapping rows (checked whole first); returns how many
+    rows changed. Rows the CSV leaves out keep their key."""
+    mapping = read_mapping(path)
+    return save_editor_rows(db, [(e.kind, e.our_code, e.smart_key) for e in mapping.entries],
+                            user)
