@@ -412,6 +412,33 @@ def shoot_gpx_import(lang: str) -> None:
         dialog.close()
 
 
+def shoot_smart(db: Database, lang: str) -> None:
+    """File › SMART: the export and import dialogs, and the mapping editor with two
+    categories HQ left without a SMART key (highlighted)."""
+    from ranger_app.store.smart_mapping import save_mapping_rows
+    from ranger_app.ui.smart_dialogs import (
+        SmartExportDialog,
+        SmartImportDialog,
+        SmartMappingEditor,
+    )
+
+    save_mapping_rows(db, [("category", "FIRE_USE", ""), ("category", "NTFP", "")])
+    dialog = SmartExportDialog(db, start_dir=Path("/media/ranger/USB/smart"))
+    dialog.show()
+    shoot(dialog, "smart-export", lang)
+    dialog.close()
+    files = [Path("/media/ranger/USB/smart") / n for n in
+             ("patrols-2024-q4.zip", "patrol-KED-0412.xml", "patrol-KED-0413.xml")]
+    dialog = SmartImportDialog(db, files)
+    dialog.show()
+    shoot(dialog, "smart-import", lang)
+    dialog.close()
+    editor = SmartMappingEditor(db)
+    editor.show()
+    shoot(editor, "smart-mapping", lang)
+    editor.close()
+
+
 def pick_records(db: Database) -> Picks:
     from ranger_app.domain.records import PatrolFilter
     from ranger_app.store import review
@@ -471,6 +498,7 @@ def main() -> None:
         ("conflicts", lambda lang: shoot_conflicts(world, lang)),
         ("export", lambda lang: shoot_export_dialog(db, lang)),
         ("gpx_import", shoot_gpx_import),
+        ("smart", lambda lang: shoot_smart(db, lang)),
         ("review", lambda lang: (sign_in_inspector(db), shoot_review(db, picks.submitted, lang),
                                  sign_out())),
     ]

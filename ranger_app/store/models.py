@@ -394,6 +394,22 @@ class ServiceVisit(Synced, Base):
     notes_lang: Mapped[str] = mapped_column(String(8), default="")
 
 
+# --- SMART interoperability (issue 12) -----------------------------------------------------
+
+class SmartMapping(Synced, Base):
+    """One edited row of the park's mapping from our codes to SMART keys (`io.smart.mapping`).
+
+    Reference data written at HQ; the uuid is derived from (kind, our_code), so the same row
+    edited on two installations is one record that merges, not two that compete. An empty
+    `smart_key` marks a code as deliberately unmapped (export refuses it).
+    """
+
+    __tablename__ = "smart_mapping"
+    kind: Mapped[str] = mapped_column(String(16))
+    our_code: Mapped[str] = mapped_column(String(120))
+    smart_key: Mapped[str] = mapped_column(String(300), default="")
+
+
 # --- the change log and this installation ---------------------------------------------------
 
 class Change(Base):
@@ -436,6 +452,7 @@ SYNCED_MODELS: dict[str, type[Synced]] = {
         Attachment, PatrolReview, FireReport, FireStatusStep, FirmsHotspot, FeedingSite,
         FeedingVisit,
         FeedItem, UngulateSign, PredatorSign, CameraLocation, Camera, Deployment, ServiceVisit,
+        SmartMapping,
     )
 }
 

@@ -87,6 +87,10 @@ class MainWindow(QMainWindow):
             from ranger_app.ui.export_dialog import add_export_menu
 
             add_export_menu(self)
+        if not hasattr(self, "smart_actions"):
+            from ranger_app.ui.smart_dialogs import add_smart_menu
+
+            add_smart_menu(self)
 
     def _replace_tab(self, index: int, page: Any) -> None:
         title = self.workspaces.tabText(index)
@@ -243,6 +247,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setText(_("&Quit"))
         if hasattr(self, "export_retranslate"):
             self.export_retranslate()
+        if hasattr(self, "smart_retranslate"):
+            self.smart_retranslate()
         self.language_menu.setTitle(_("&Language"))
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About"))
