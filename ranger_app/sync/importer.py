@@ -77,7 +77,7 @@ Hook = Callable[[str], None]
 BATCH = 2000
 FUTURE_SLACK_MS = 24 * 3600 * 1000
 _ORDER = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256"}
+_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 _CHANGE_INSERT = (
     'INSERT INTO change_log ("device", "epoch", "seq", "hlc", "entity", "entity_uuid", "op", '
     '"base_rev", "new_rev", "payload", "user", "prev_hash", "chain_hash") '

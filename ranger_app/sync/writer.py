@@ -56,7 +56,7 @@ from ranger_app.sync.reader import AGE_MAGIC
 from ranger_app.sync.vectors import VersionVector, local_vector
 
 Hook = Callable[[str], None]
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256"}
+_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 
 
 @dataclass(frozen=True)

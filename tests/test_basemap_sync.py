@@ -1,0 +1,91 @@
+"""`basemap add|list`, and a basemap added at HQ reaching a station through bundles."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from basemap_files import png_tile, write_mbtiles, write_pmtiles
+from test_sync_support import Site, introduce, make_site, run_cli, state
+
+from ranger_app.io.basemap_library import basemap_file, basemaps, open_record
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[Site, Site]:
+    hq = make_site(tmp_path, "HQ", "Дирекция", "Анна", hq=True)
+    a = make_site(tmp_path, "KED", "Кедровая падь", "Иван")
+    yield hq, a
+    hq.db.close()
+    a.db.close()
+
+
+def _topo(tmp_path: Path) -> Path:
+    tiles = [(z, x, y, png_tile((40 * z, 90, 60), 16)) for z in range(3)
+             for x in range(2**z) for y in range(2**z)]
+    return write_mbtiles(tmp_path / "topo.mbtiles", tiles)
+
+
+def test_basemap_add_and_list(pair: tuple[Site, Site], tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    hq, _a = pair
+    topo = _topo(tmp_path)
+    code, out = run_cli(capsys, hq, "basemap", "add", str(topo), "--name", "Топографическая")
+    assert code == 0 and "Топографическая" in out and "mbtiles" in out
+    code, out = run_cli(capsys, hq, "basemap", "add", str(topo))
+    assert code == 0 and "already registered" in out
+    sat = write_pmtiles(tmp_path / "sat.pmtiles", [(0, 0, 0, png_tile((9, 9, 9), 16))])
+    assert run_cli(capsys, hq, "basemap", "add", str(sat))[0] == 0
+    code, out = run_cli(capsys, hq, "basemap", "list")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert lines[0].startswith("Test satellite\tpmtiles\tpng\t0-0")
+    assert lines[1].startswith("Топографическая\tmbtiles\tpng\t0-2")
+    sha = hashlib.sha256(topo.read_bytes()).hexdigest()
+    assert sha[:12] in lines[1] and "file here" in lines[1]
+    with pytest.raises(SystemExit) as usage:  # no action: a usage error
+        run_cli(capsys, hq, "basemap")
+    assert usage.value.code == 2
+
+
+def test_bad_basemap_is_refused_and_changes_nothing(pair: tuple[Site, Site], tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    hq, _a = pair
+    junk = tmp_path / "map.mbtiles"
+    junk.write_bytes(b"<html>404 Not Found</html>")
+    before = state(hq.db)
+    media = sorted(p.name for p in hq.db.media.root.rglob("*")) if hq.db.media.root.exists() \
+        else []
+    code, out = run_cli(capsys, hq, "basemap", "add", str(junk))
+    assert code == 3
+    assert out.count("\n") == 0 and "cannot be used as a basemap" in out
+    assert state(hq.db) == before
+    after = sorted(p.name for p in hq.db.media.root.rglob("*")) if hq.db.media.root.exists() \
+        else []
+    assert after == media
+    code, out = run_cli(capsys, hq, "basemap", "add", str(tmp_path / "missing.mbtiles"))
+    assert code == 3
+
+
+def test_basemap_added_at_hq_reaches_the_station(pair: tuple[Site, Site], tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    hq, a = pair
+    introduce(hq, a)
+    topo = _topo(tmp_path)
+    assert run_cli(capsys, hq, "basemap", "add", str(topo), "--name", "Topo")[0] == 0
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    code, out = run_cli(capsys, hq, "export-bundle", "--to", "KED", "--out", str(stick))
+    assert code == 0
+    bundle = out.splitlines()[0]
+    assert run_cli(capsys, a, "import-bundle", bundle)[0] == 0
+    [record] = basemaps(a.db)
+    assert record.name == "Topo" and record.kind == "mbtiles"
+    held = basemap_file(a.db, record)
+    assert held is not None and held.read_bytes() == topo.read_bytes()
+    source = open_record(a.db, record)
+    assert source is not None and source.tile(2, 3, 1) == png_tile((80, 90, 60), 16)
+    source.close()
+    code, out = run_cli(capsys, a, "basemap", "list")
+    assert code == 0 and out.startswith("Topo\tmbtiles") and "file here" in out
