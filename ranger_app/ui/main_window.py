@@ -69,6 +69,9 @@ class MainWindow(QMainWindow):
         from ranger_app.ui.patrol_list import PatrolListPage
 
         self.db = db
+        from ranger_app.ui.map_tiles import BasemapCatalog
+
+        self.basemap_catalog = BasemapCatalog(db, self.settings)  # what every map shows under
         self.patrols = PatrolListPage(PatrolListSource(db))
         self.patrols.openPatrol.connect(self.open_patrol)
         self.patrols.newPatrol.connect(self.new_patrol)
