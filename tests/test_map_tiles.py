@@ -133,8 +133,6 @@ def test_the_layer_menu_switches_basemaps_and_remembers(qtbot, db, tmp_path: Pat
     sat = write_pmtiles(tmp_path / "sat.pmtiles", [
         (z, x, y, png_tile((30, 90, 40), 256)) for z, x, y, _d in _tiles(range(11, 12))],
         name="Satellite")
-    add_basemap(db, topo)
-    add_basemap(db, sat)
     settings = Settings()
     settings_path = tmp_path / "settings.json"
     settings.save = lambda: Settings.save(settings, settings_path)  # type: ignore[method-assign]
@@ -150,6 +148,11 @@ def test_the_layer_menu_switches_basemaps_and_remembers(qtbot, db, tmp_path: Pat
     qtbot.waitExposed(window)
     view.set_tracks([MapTrack("p1", _track())])
     catalog = window.basemap_catalog  # type: ignore[attr-defined]
+    view.viewport().grab()
+    assert catalog.layer is None and not view.basemap.button.isVisible()
+    add_basemap(db, topo)  # as an import from HQ would: then the sync menu reloads
+    add_basemap(db, sat)
+    catalog.reload()
     first = catalog.current_key()
     image = _settle(view, catalog.layer)
     assert view.basemap.button.isVisible()

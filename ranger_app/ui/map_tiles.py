@@ -300,6 +300,9 @@ class BasemapCatalog(QObject):
         wanted = getattr(self.settings, "basemap", "") if self.settings is not None else ""
         if wanted != NONE_KEY and not any(r.sha256 == wanted for r in self.records):
             wanted = self.records[0].sha256 if self.records else NONE_KEY
+        if wanted == self._key and (self.layer is not None or wanted == NONE_KEY):
+            self.changed.emit()  # the same map stays open (its cache too); the menu grew
+            return
         self._open(wanted)
 
     def current_key(self) -> str:
