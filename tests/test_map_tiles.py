@@ -13,7 +13,13 @@ from ranger_app.domain.track import TrackPoint, pack_points
 from ranger_app.io.basemap_library import add_basemap
 from ranger_app.io.basemaps import open_basemap
 from ranger_app.settings import Settings
-from ranger_app.ui.map_tiles import NONE_KEY, BasemapCatalog, TileCache, TileLayer
+from ranger_app.ui.map_tiles import (
+    NONE_KEY,
+    BasemapCatalog,
+    TileCache,
+    TileLayer,
+    register_catalog,
+)
 from ranger_app.ui.map_view import MapTrack, MapView, project, unproject
 
 
@@ -167,6 +173,14 @@ def test_the_layer_menu_switches_basemaps_and_remembers(qtbot, db, tmp_path: Pat
     image = _settle(view, catalog.layer)
     assert _rgb(image, pos) == pytest.approx((200, 180, 120), abs=3)
     assert Settings.load(settings_path).basemap == catalog.current_key()
+    # an editor is a window of its own: it finds the main window's catalog by its database
+    register_catalog(catalog)
+    editor = QWidget()
+    qtbot.addWidget(editor)
+    editor.db = db  # type: ignore[attr-defined]
+    other = MapView(editor)
+    other.viewport().grab()
+    assert other.basemap.catalog is catalog and other.basemap.layer is catalog.layer
     # a new catalog (the next start) opens the remembered one
     again = BasemapCatalog(db, Settings.load(settings_path))
     assert again.layer is not None and again.layer.name == "Topographic"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -340,12 +341,27 @@ class BasemapCatalog(QObject):
             self.layer = None
 
 
+_CATALOGS: weakref.WeakValueDictionary[int, BasemapCatalog] = weakref.WeakValueDictionary()
+
+
+def register_catalog(catalog: BasemapCatalog) -> BasemapCatalog:
+    """Editors are windows of their own: they find the catalog through their database."""
+    _CATALOGS[id(catalog.db)] = catalog
+    return catalog
+
+
 def find_catalog(widget: QWidget) -> BasemapCatalog | None:
+    """The catalog of the nearest parent that has one, or of the database a parent shows."""
     w: QWidget | None = widget
     while w is not None:
         catalog = getattr(w, "basemap_catalog", None)
         if isinstance(catalog, BasemapCatalog):
             return catalog
+        db = getattr(w, "db", None)
+        if db is not None:
+            found = _CATALOGS.get(id(db))
+            if found is not None and found.db is db:
+                return found
         w = w.parentWidget()
     return None
 
