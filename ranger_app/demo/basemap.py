@@ -42,12 +42,12 @@ class Terrain:
             k = 6.0 * 1.7**i
             angle = rnd.uniform(0, math.pi)
             waves.append((k * math.cos(angle), k * math.sin(angle), rnd.uniform(0, 6.3),
-                          420.0 / 1.8**i))
+                          300.0 / 1.8**i))
         return cls(tuple(waves))
 
     def height(self, lat: float, lon: float) -> float:
         """Metres above the sea: hills inland (north-west), the coast to the south-east."""
-        h = 260.0 + 520.0 * (lat - 42.9) - 330.0 * (lon - 131.2)
+        h = 330.0 + 520.0 * (lat - 42.75) - 560.0 * (lon - 131.3)
         for kx, ky, phase, amp in self.waves:
             h += amp * math.sin(kx * lon + ky * lat + phase)
         return h
@@ -100,7 +100,7 @@ def render(terrain: Terrain, z: int, x0: int, y0: int, nx: int, ny: int) -> Imag
     for j in range(ch):
         for i in range(cw):
             v = heights[j][i]
-            level = 64 + v / 1200.0 * 191 if v >= 0 else 63 + max(-63.0, v / 6.0)
+            level = 64 + v / 1500.0 * 191 if v >= 0 else 63 + max(-63.0, v / 6.0)
             band.putpixel((i, j), max(0, min(255, round(level))))
             dx = (heights[j][min(i + 1, cw - 1)] - heights[j][max(i - 1, 0)]) / (
                 2 * metres_per_sample)
@@ -109,7 +109,8 @@ def render(terrain: Terrain, z: int, x0: int, y0: int, nx: int, ny: int) -> Imag
             lit = 0.75 + 0.9 * (-dx * 0.7 + dy * 0.7) / math.sqrt(1 + dx * dx + dy * dy)
             shade.putpixel((i, j), 255 if v < 0 else max(120, min(255, round(lit * 255))))
     size = (cw * COARSE, ch * COARSE)
-    band = band.resize(size, Image.Resampling.BICUBIC).crop((0, 0, w, h))
+    band = band.resize(size, Image.Resampling.BICUBIC).filter(
+        ImageFilter.GaussianBlur(COARSE / 3)).crop((0, 0, w, h))
     shade = shade.resize(size, Image.Resampling.BICUBIC).crop((0, 0, w, h))
     tinted = band.convert("P")
     tinted.putpalette(_ramp())
@@ -118,7 +119,8 @@ def render(terrain: Terrain, z: int, x0: int, y0: int, nx: int, ny: int) -> Imag
     stepped = band.point(lambda v: 0 if v < 64 else 64 + (v - 64) // 8 * 8)
     edges = stepped.filter(ImageFilter.FIND_EDGES).point(lambda v: 255 if v > 0 else 0)
     lines = Image.new("RGB", (w, h), (150, 110, 80))
-    picture.paste(lines, (0, 0), edges.point(lambda v: v * 90 // 255))
+    mask = edges.point(lambda v: v * 110 // 255).filter(ImageFilter.GaussianBlur(0.8))
+    picture.paste(lines, (0, 0), mask)  # soft edges: no stair-steps when a tile is scaled
     return picture
 
 
