@@ -191,3 +191,24 @@ def test_the_layer_menu_switches_basemaps_and_remembers(qtbot, db, tmp_path: Pat
     assert _rgb(image, pos) == (0xf4, 0xf3, 0xee)  # paper
     assert tile_of(43.0, 131.1, 11)
     catalog.close()
+
+
+def test_every_map_of_the_window_shows_the_basemap(qtbot, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ranger_app.ui.main_window import MainWindow
+
+    add_basemap(db, write_mbtiles(tmp_path / "topo.mbtiles", _tiles(range(11, 12), half=1)))
+    window = MainWindow(db, settings=Settings())
+    qtbot.addWidget(window)
+    window.show()
+    maps: list[MapView] = []
+    for i in (1, 2, 3):  # fires, feeding sites, camera traps
+        maps += window.workspace(i).findChildren(MapView)
+    editor = window.new_patrol()  # a window of its own (deleted when closed)
+    maps += editor.findChildren(MapView)
+    assert len(maps) >= 4
+    for view in maps:
+        view.viewport().grab()
+        assert view.basemap.layer is window.basemap_catalog.layer is not None, view
+    editor.dirty = False
+    editor.close()
+    window.basemap_catalog.close()
