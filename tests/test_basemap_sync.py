@@ -89,3 +89,43 @@ def test_basemap_added_at_hq_reaches_the_station(pair: tuple[Site, Site], tmp_pa
     source.close()
     code, out = run_cli(capsys, a, "basemap", "list")
     assert code == 0 and out.startswith("Topo\tmbtiles") and "file here" in out
+
+
+def test_a_large_basemap_travels_as_its_own_file_beside_the_bundle(
+        pair: tuple[Site, Site], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ranger_app.sync import writer
+
+    hq, a = pair
+    introduce(hq, a)
+    topo = _topo(tmp_path)
+    monkeypatch.setattr(writer, "LARGE_BLOB_BYTES", 1000)  # "large" for the test
+    assert run_cli(capsys, hq, "basemap", "add", str(topo))[0] == 0
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    code, out = run_cli(capsys, hq, "export-bundle", "--to", "KED", "--out", str(stick))
+    assert code == 0
+    bundle = Path(out.splitlines()[0])
+    [blob] = list(stick.glob("*.rangerblob"))
+    assert bundle.stat().st_size < topo.stat().st_size < blob.stat().st_size
+    assert topo.read_bytes()[:100] not in blob.read_bytes()  # encrypted, like the bundle
+    before = state(a.db)
+    # the second file left behind on another stick
+    aside = tmp_path / blob.name
+    blob.rename(aside)
+    code, out = run_cli(capsys, a, "import-bundle", str(bundle))
+    assert code == 3 and "second file" in out and blob.name in out
+    assert state(a.db) == before and basemaps(a.db) == []
+    # a damaged copy of it
+    data = bytearray(aside.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    blob.write_bytes(bytes(data))
+    code, out = run_cli(capsys, a, "import-bundle", str(bundle))
+    assert code == 3 and "was changed after it was signed" in out
+    assert state(a.db) == before and basemaps(a.db) == []
+    # the right one
+    aside.replace(blob)
+    assert run_cli(capsys, a, "import-bundle", str(bundle))[0] == 0
+    [record] = basemaps(a.db)
+    held = basemap_file(a.db, record)
+    assert held is not None and held.read_bytes() == topo.read_bytes()
