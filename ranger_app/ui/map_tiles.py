@@ -98,7 +98,7 @@ class _Decode(QRunnable):
             return
         try:
             data = layer.source.tile(*key)
-        except (BasemapInvalid, OSError, ValueError):
+        except Exception:  # a damaged archive or one closed meanwhile: no tile, no crash
             data = None
         image = None
         if data:
