@@ -113,6 +113,12 @@ def _truncated_pmtiles(path: Path) -> Path:
     return full
 
 
+def _truncated_mbtiles(path: Path) -> Path:
+    write_mbtiles(path, _grid(3, 0, 0, 8))
+    path.write_bytes(path.read_bytes()[:-4096])  # a copy that stopped early
+    return path
+
+
 def _damaged_pmtiles(path: Path) -> Path:
     def mangle(body: bytearray) -> None:
         body[127:135] = b"\x00" * 8  # the root directory's gzip header
@@ -125,8 +131,11 @@ def _damaged_pmtiles(path: Path) -> Path:
     (_sqlite_without_tiles, NO_TILES_TABLE, "without an MBTiles"),
     (_vector_mbtiles, VECTOR_TILES, "vector tiles"),
     (_truncated_pmtiles, TRUNCATED, "cut short"),
+    (_truncated_mbtiles, TRUNCATED, "cut short"),
     (lambda p: p.write_bytes(b"PMTiles\x03" + b"\x00" * 30) and p, TRUNCATED, "cut short"),
     (_damaged_pmtiles, DAMAGED, "damaged"),
+    (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200) and p, DAMAGED,
+     "damaged"),
 ])
 def test_bad_files_raise_a_typed_error_with_a_clear_message(
         tmp_path: Path, make, reason: str, words: str) -> None:  # type: ignore[no-untyped-def]
@@ -144,3 +153,26 @@ def test_bad_files_raise_a_typed_error_with_a_clear_message(
     set_language("ru")
     assert "подложк" in describe(info.value).lower()
     set_language("en")
+
+
+def test_mbtiles_with_tiles_as_a_view_as_gdal_writes_it(tmp_path: Path) -> None:
+    path = tmp_path / "gdal.mbtiles"
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE map (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,
+                          tile_id TEXT);
+        CREATE TABLE images (tile_data BLOB, tile_id TEXT);
+        CREATE VIEW tiles AS SELECT map.zoom_level AS zoom_level,
+            map.tile_column AS tile_column, map.tile_row AS tile_row,
+            images.tile_data AS tile_data FROM map JOIN images ON images.tile_id = map.tile_id;
+        CREATE TABLE metadata (name TEXT, value TEXT);
+    """)
+    con.execute("INSERT INTO images VALUES (?, 'a')", (png_tile((10, 200, 30), 8),))
+    con.execute("INSERT INTO map VALUES (2, 1, 2, 'a')")  # TMS row 2 = XYZ y 1
+    con.execute("INSERT INTO metadata VALUES ('format', 'png')")
+    con.commit()
+    con.close()
+    source = open_basemap(path)
+    assert _colour(source.tile(2, 1, 1)) == (10, 200, 30)
+    assert source.tile(2, 1, 2) is None
+    source.close()

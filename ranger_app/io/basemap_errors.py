@@ -11,7 +11,7 @@ _REASONS = {
     b.NO_TILES_TABLE: N_("it is an SQLite database without an MBTiles “tiles” table"),
     b.NO_TILES: N_("it holds no tiles"),
     b.TRUNCATED: N_("the file is cut short, probably an unfinished copy"),
-    b.DAMAGED: N_("its tile directory is damaged"),
+    b.DAMAGED: N_("the file is damaged"),
     b.VECTOR_TILES: N_("it holds vector tiles; only raster tiles (PNG, JPEG, WebP) can be shown"),
     b.UNSUPPORTED: N_("it uses a variant this version cannot read"),
 }

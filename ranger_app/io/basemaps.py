@@ -34,7 +34,7 @@ NOT_A_BASEMAP = "not-a-basemap"  # neither SQLite nor PMTiles
 NO_TILES_TABLE = "no-tiles-table"  # SQLite, but not MBTiles
 NO_TILES = "no-tiles"  # a valid archive with no tile in it
 TRUNCATED = "truncated"  # PMTiles cut short (a copy that did not finish)
-DAMAGED = "damaged"  # directories that do not decode
+DAMAGED = "damaged"  # directories that do not decode, or damaged SQLite pages
 VECTOR_TILES = "vector-tiles"  # MVT: needs a style renderer, not shown
 UNSUPPORTED = "unsupported"  # a PMTiles version or compression this reader lacks
 
@@ -104,6 +104,8 @@ class MBTiles:
         shown = str(path)
         if not self.path.is_file():
             raise BasemapInvalid(shown, NOT_A_BASEMAP, "not a file")
+        if _sqlite_cut_short(self.path):
+            raise BasemapInvalid(shown, TRUNCATED)
         uri = self.path.resolve().as_uri() + "?mode=ro"
         self._lock = threading.Lock()
         try:
@@ -112,9 +114,9 @@ class MBTiles:
             raise BasemapInvalid(shown, NOT_A_BASEMAP, str(err)) from None
         try:
             self.info = self._read_info(shown)
-        except sqlite3.DatabaseError as err:
+        except sqlite3.DatabaseError as err:  # an SQLite header, then damage
             self._con.close()
-            raise BasemapInvalid(shown, NOT_A_BASEMAP, str(err)) from None
+            raise BasemapInvalid(shown, DAMAGED, str(err)) from None
         except BaseException:
             self._con.close()
             raise
@@ -175,6 +177,20 @@ class MBTiles:
     def close(self) -> None:
         with self._lock:
             self._con.close()
+
+
+def _sqlite_cut_short(path: Path) -> bool:
+    """The SQLite header records the database size in pages: a shorter file is cut short."""
+    with path.open("rb") as fh:
+        head = fh.read(100)
+    if len(head) < 100:
+        return len(head) > 0
+    page_size = struct.unpack(">H", head[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    pages, change, valid_for = (struct.unpack(">I", head[i:i + 4])[0] for i in (28, 24, 92))
+    if page_size < 512 or page_size & (page_size - 1):
+        return False  # not a header SQLite wrote: damaged, not cut short
+    return change == valid_for and pages > 0 and path.stat().st_size < pages * page_size
 
 
 def _ints(text: str | None) -> int | None:
