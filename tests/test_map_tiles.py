@@ -11,6 +11,7 @@ from PySide6.QtGui import QImage
 
 from ranger_app.domain.track import TrackPoint, pack_points
 from ranger_app.io.basemap_library import add_basemap
+from ranger_app.io.basemap_library import basemaps as basemaps_of
 from ranger_app.io.basemaps import open_basemap
 from ranger_app.settings import Settings
 from ranger_app.ui.map_tiles import (
@@ -155,7 +156,7 @@ def test_the_layer_menu_switches_basemaps_and_remembers(qtbot, db, tmp_path: Pat
     view.set_tracks([MapTrack("p1", _track())])
     catalog = window.basemap_catalog  # type: ignore[attr-defined]
     view.viewport().grab()
-    assert catalog.layer is None and not view.basemap.button.isVisible()
+    assert catalog.layer is None and view.basemap.button.isVisible()  # to add one
     add_basemap(db, topo)  # as an import from HQ would: then the sync menu reloads
     add_basemap(db, sat)
     catalog.reload()
@@ -164,7 +165,8 @@ def test_the_layer_menu_switches_basemaps_and_remembers(qtbot, db, tmp_path: Pat
     assert view.basemap.button.isVisible()
     view.basemap._fill_menu()
     names = [a.text() for a in view.basemap.menu.actions()]
-    assert names == ["No basemap (grid only)", "Satellite", "Topographic"]
+    assert names == ["No basemap (grid only)", "Satellite", "Topographic", "",
+                     "Add a basemap file…"]
     pos = QPoint(420, 330)  # off the track, clear of the scale bar
     assert _rgb(image, pos) == pytest.approx((30, 90, 40), abs=3)  # the first by name
     topo_action = view.basemap.menu.actions()[2]
@@ -212,3 +214,33 @@ def test_every_map_of_the_window_shows_the_basemap(qtbot, db, tmp_path: Path) ->
     editor.dirty = False
     editor.close()
     window.basemap_catalog.close()
+
+
+def test_adding_a_basemap_from_the_map_copies_it_in_a_worker_and_shows_it(
+        qtbot, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.basemap_catalog = BasemapCatalog(db, Settings())  # type: ignore[attr-defined]
+    view = MapView(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view.viewport().grab()
+    junk = tmp_path / "map.mbtiles"
+    junk.write_bytes(b"not a map at all")
+    worker = view.basemap.add_file(junk)
+    assert worker is not None
+    qtbot.waitUntil(lambda: hasattr(view.basemap, "last_message"), timeout=5000)
+    assert "cannot be used as a basemap" in view.basemap.last_message.text()
+    assert basemaps_of(db) == []
+    view.basemap.last_message.close()
+    good = write_mbtiles(tmp_path / "topo.mbtiles", _tiles(range(11, 12), half=1),
+                         {"name": "Topo"})
+    worker = view.basemap.add_file(good)
+    with qtbot.waitSignal(worker.signals.done, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: window.basemap_catalog.layer is not None, timeout=5000)  # type: ignore[attr-defined]
+    assert [r.name for r in basemaps_of(db)] == ["Topo"]
+    assert view.basemap.layer is window.basemap_catalog.layer  # type: ignore[attr-defined]
+    window.basemap_catalog.close()  # type: ignore[attr-defined]

@@ -20,15 +20,33 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QPoint, QRectF, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QImage, QPainter, QTransform
-from PySide6.QtWidgets import QApplication, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMenu,
+    QMessageBox,
+    QToolButton,
+    QWidget,
+)
 
+from ranger_app.domain.errors import RangerError
 from ranger_app.i18n import _
-from ranger_app.io.basemap_library import BasemapRecord, basemaps, open_record
+from ranger_app.i18n.messages import describe
+from ranger_app.io.basemap_library import (
+    AddCancelled,
+    AddedBasemap,
+    BasemapRecord,
+    add_basemap,
+    basemaps,
+    open_record,
+)
 from ranger_app.io.basemaps import BasemapInvalid, MBTiles, PMTiles
+from ranger_app.ui import workers
 
 R = 6_378_137.0
 HALF_WORLD = math.pi * R
@@ -423,7 +441,7 @@ class BasemapPainter(QObject):
 
     def _catalog_changed(self) -> None:
         catalog = self.catalog
-        self.button.setVisible(catalog is not None and bool(catalog.records))
+        self.button.setVisible(catalog is not None)  # also to add the first basemap
         self.retranslate()
         self._use(catalog.layer if catalog is not None else None)
 
@@ -452,6 +470,45 @@ class BasemapPainter(QObject):
             action.triggered.connect(lambda _checked=False, k=key: catalog.choose(k))
             group.addAction(action)
             self.menu.addAction(action)
+        self.menu.addSeparator()
+        add = QAction(_("Add a basemap file…"), self.menu)
+        add.triggered.connect(self._ask_for_file)
+        self.menu.addAction(add)
+
+    def _ask_for_file(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self.view, _("Add a basemap"), "", _("Basemaps (*.mbtiles *.pmtiles)"))
+        if path:
+            self.add_file(Path(path))
+
+    def add_file(self, path: Path) -> workers.Worker | None:
+        """Copy and register an archive in a worker (2 GB take a while); then show it."""
+        catalog = self.catalog
+        if catalog is None:
+            return None
+        db = catalog.db
+
+        def job(progress: Any, cancelled: Any) -> AddedBasemap:
+            return add_basemap(db, path, progress=progress, cancelled=cancelled)
+
+        def added(result: AddedBasemap) -> None:
+            catalog.reload()
+            catalog.choose(result.record.sha256)
+
+        worker = workers.with_progress(self.view, _("Copying the basemap…"),
+                                       workers.Worker(job), title=_("Add a basemap"))
+        worker.signals.finished_ok.connect(added)
+        worker.signals.failed.connect(self._failed)
+        return workers.start(worker)
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, AddCancelled):
+            return  # the user stopped it: nothing was added, nothing to say
+        text = describe(error) if isinstance(error, RangerError) else str(error)
+        box = QMessageBox(QMessageBox.Icon.Warning, _("Could not add the basemap"), text,
+                          parent=self.view)
+        box.open()  # not exec(): the map keeps painting
+        self.last_message = box
 
     def retranslate(self) -> None:
         self.button.setText(_("Basemap"))
