@@ -395,8 +395,11 @@ class BasemapPainter(QObject):
         self.catalog: BasemapCatalog | None = None
         self._layer: TileLayer | None = None
         self._explicit = False
+        self._anchor: QPoint | None = None
         self.button = QToolButton(view)
-        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # InstantPopup draws its arrow over the text's last letter; a split button does not
+        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.button.clicked.connect(self.button.showMenu)
         self.button.setAutoRaise(False)
         self.menu = QMenu(self.button)
         self.button.setMenu(self.menu)
@@ -450,9 +453,12 @@ class BasemapPainter(QObject):
         if self._layer is not None:
             self._layer.paint(painter, exposed, self.origin)
 
-    def place(self, at: QPoint) -> None:
+    def place(self, at: QPoint | None = None) -> None:
+        """Right-align the button at `at` (kept for when the text changes language)."""
+        self._anchor = at if at is not None else self._anchor
         self.button.adjustSize()
-        self.button.move(at.x() - self.button.width(), at.y())
+        if self._anchor is not None:
+            self.button.move(self._anchor.x() - self.button.width(), self._anchor.y())
 
     def _fill_menu(self) -> None:
         self.menu.clear()
@@ -514,3 +520,4 @@ class BasemapPainter(QObject):
         self.button.setText(_("Basemap"))
         self.button.setToolTip(_("Choose the map shown under the tracks"))
         self.button.setAccessibleName(_("Basemap"))
+        self.place()  # another language, another width
