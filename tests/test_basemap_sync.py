@@ -129,3 +129,26 @@ def test_a_large_basemap_travels_as_its_own_file_beside_the_bundle(
     [record] = basemaps(a.db)
     held = basemap_file(a.db, record)
     assert held is not None and held.read_bytes() == topo.read_bytes()
+
+
+def test_through_shared_folders_the_large_file_goes_along(
+        pair: tuple[Site, Site], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ranger_app.sync import folders, writer
+
+    hq, a = pair
+    introduce(hq, a)
+    monkeypatch.setattr(writer, "LARGE_BLOB_BYTES", 1000)
+    topo = _topo(tmp_path)
+    assert run_cli(capsys, hq, "basemap", "add", str(topo))[0] == 0
+    share = tmp_path / "share"
+    folders.configure(hq.db, "KED", outbox=share / "to-ked", inbox=share / "to-hq")
+    folders.configure(a.db, "HQ", outbox=share / "to-hq", inbox=share / "to-ked")
+    folders.send(hq.db, "KED")
+    assert len(list((share / "to-ked").glob("*.rangerblob"))) == 1
+    [result] = folders.receive(a.db, "HQ")
+    assert result.status == "applied"
+    assert list((share / "to-ked").glob("*.rangerblob")) == []
+    assert len(list((share / "to-ked" / "done").glob("*.rangerblob"))) == 1
+    [record] = basemaps(a.db)
+    assert basemap_file(a.db, record).read_bytes() == topo.read_bytes()  # type: ignore[union-attr]
