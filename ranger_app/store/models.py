@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -456,6 +457,28 @@ SYNCED_MODELS: dict[str, type[Synced]] = {
     )
 }
 
+
+class Basemap(Synced, Base):
+    """A registered basemap archive (MBTiles / PMTiles); its bytes are a media blob.
+
+    HQ adds one once; like a photo, the file travels in bundles as the blob `sha256` names.
+    """
+
+    __tablename__ = "basemap"
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # mbtiles | pmtiles
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)  # 2 GB overflows an INTEGER
+    tile_format: Mapped[str] = mapped_column(String(8), default="")  # png | jpg | webp
+    min_zoom: Mapped[int] = mapped_column(Integer, default=0)
+    max_zoom: Mapped[int] = mapped_column(Integer, default=0)
+    west: Mapped[float] = mapped_column(Float, default=-180.0)
+    south: Mapped[float] = mapped_column(Float, default=-85.0)
+    east: Mapped[float] = mapped_column(Float, default=180.0)
+    north: Mapped[float] = mapped_column(Float, default=85.0)
+
+
+SYNCED_MODELS["basemap"] = Basemap
 
 class LocalDraft(Base):
     """Unsaved editor state, written every few seconds; local only, never synced."""

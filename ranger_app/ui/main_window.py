@@ -69,6 +69,10 @@ class MainWindow(QMainWindow):
         from ranger_app.ui.patrol_list import PatrolListPage
 
         self.db = db
+        from ranger_app.ui.map_tiles import BasemapCatalog, register_catalog
+
+        # what every map of this database shows under its tracks (editors find it by db)
+        self.basemap_catalog = register_catalog(BasemapCatalog(db, self.settings))
         self.patrols = PatrolListPage(PatrolListSource(db))
         self.patrols.openPatrol.connect(self.open_patrol)
         self.patrols.newPatrol.connect(self.new_patrol)
