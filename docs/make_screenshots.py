@@ -115,6 +115,42 @@ def shoot_first_run(lang: str) -> None:
     dialog.close()
 
 
+_CATALOGS: list[object] = []  # a registered catalog lives while something holds it
+
+
+def shoot_on_basemap(db: Database, patrol_uuid: str, fire_uuid: str, lang: str) -> None:
+    """The patrol editor and the fires workspace over the demo's topographic basemap."""
+    from ranger_app.settings import Settings
+    from ranger_app.store.patrols import load_patrol
+    from ranger_app.ui.fires_workspace import FiresWorkspace
+    from ranger_app.ui.map_tiles import BasemapCatalog, register_catalog
+    from ranger_app.ui.patrol_editor import PatrolEditor
+
+    if not _CATALOGS:  # as the main window does for its database
+        _CATALOGS.append(register_catalog(BasemapCatalog(db, Settings())))
+    catalog = _CATALOGS[0]
+
+    def tiles_done() -> bool:
+        layer = catalog.layer  # type: ignore[attr-defined]
+        return layer is not None and layer.pending() == 0
+
+    editor = PatrolEditor(db, load_patrol(db, patrol_uuid))
+    editor.resize(1360, 860)
+    editor.show()
+    settle()
+    wait_until(tiles_done, "basemap tiles")
+    shoot(editor, "basemap-patrol-editor", lang)
+    close_editor(editor)
+    workspace = FiresWorkspace(db)
+    workspace.resize(1400, 820)
+    workspace.show()
+    workspace.select_fire(fire_uuid)
+    settle()
+    wait_until(tiles_done, "basemap tiles")
+    shoot(workspace, "basemap-fires", lang)
+    workspace.close()
+
+
 # --- fires, feeding sites, camera traps --------------------------------------------------------
 
 def shoot_fires(db: Database, fire_uuid: str, lang: str) -> None:
@@ -412,6 +448,33 @@ def shoot_gpx_import(lang: str) -> None:
         dialog.close()
 
 
+def shoot_smart(db: Database, lang: str) -> None:
+    """File › SMART: the export and import dialogs, and the mapping editor with two
+    categories HQ left without a SMART key (highlighted)."""
+    from ranger_app.store.smart_mapping import save_mapping_rows
+    from ranger_app.ui.smart_dialogs import (
+        SmartExportDialog,
+        SmartImportDialog,
+        SmartMappingEditor,
+    )
+
+    save_mapping_rows(db, [("category", "FIRE_USE", ""), ("category", "NTFP", "")])
+    dialog = SmartExportDialog(db, start_dir=Path("/media/ranger/USB/smart"))
+    dialog.show()
+    shoot(dialog, "smart-export", lang)
+    dialog.close()
+    files = [Path("/media/ranger/USB/smart") / n for n in
+             ("patrols-2024-q4.zip", "patrol-KED-0412.xml", "patrol-KED-0413.xml")]
+    dialog = SmartImportDialog(db, files)
+    dialog.show()
+    shoot(dialog, "smart-import", lang)
+    dialog.close()
+    editor = SmartMappingEditor(db)
+    editor.show()
+    shoot(editor, "smart-mapping", lang)
+    editor.close()
+
+
 def pick_records(db: Database) -> Picks:
     from ranger_app.domain.records import PatrolFilter
     from ranger_app.store import review
@@ -462,6 +525,7 @@ def main() -> None:
         ("patrol", lambda lang: shoot_patrol_editor(db, picks.patrol, lang)),
         ("first_run", shoot_first_run),
         ("fires", lambda lang: shoot_fires(db, picks.fire, lang)),
+        ("basemap", lambda lang: shoot_on_basemap(db, picks.patrol, picks.fire, lang)),
         ("feeding", lambda lang: shoot_feeding(db, picks.feeding_site, picks.feeding_visit,
                                                lang)),
         ("camtraps", lambda lang: shoot_camtraps(db, picks.camera_visit, lang)),
@@ -471,6 +535,7 @@ def main() -> None:
         ("conflicts", lambda lang: shoot_conflicts(world, lang)),
         ("export", lambda lang: shoot_export_dialog(db, lang)),
         ("gpx_import", shoot_gpx_import),
+        ("smart", lambda lang: shoot_smart(db, lang)),
         ("review", lambda lang: (sign_in_inspector(db), shoot_review(db, picks.submitted, lang),
                                  sign_out())),
     ]

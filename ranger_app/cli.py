@@ -17,6 +17,7 @@ from ranger_app import __version__, paths
 from ranger_app.domain.errors import FileUnreadable, RangerError
 from ranger_app.i18n import LANGUAGES, _, ngettext, set_language
 from ranger_app.i18n.messages import describe
+from ranger_app.io.basemap_commands import add_basemap_commands
 from ranger_app.io.export_commands import add_export_commands
 from ranger_app.settings import Settings
 from ranger_app.sync.commands import add_sync_commands
@@ -170,6 +171,51 @@ def cmd_import_firms(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_smart(args: argparse.Namespace) -> int:
+    from ranger_app.io.smart.export import export_smart
+
+    if bool(args.all) == bool(args.patrol_uuid):
+        print(_("Give one patrol id or --all."), file=sys.stderr)
+        return EXIT_USAGE
+    r = export_smart(_open(args), None if args.all else [args.patrol_uuid], Path(args.outdir),
+                     mapping_csv=Path(args.mapping) if args.mapping else None,
+                     language=args.lang or "en")
+    print(ngettext("Wrote {n} SMART patrol file ({observations} observations, {points} track "
+                   "points) to {path}",
+                   "Wrote {n} SMART patrol files ({observations} observations, {points} track "
+                   "points) to {path}", r.patrols).format(
+        n=r.patrols, observations=r.observations, points=r.track_points, path=args.outdir))
+    return EXIT_OK
+
+
+def cmd_import_smart(args: argparse.Namespace) -> int:
+    from ranger_app.io.smart.importer import import_smart
+
+    r = import_smart(_open(args), [Path(f) for f in args.files],
+                     mapping_csv=Path(args.mapping) if args.mapping else None)
+    print(_("{documents} SMART documents: {new} patrols imported, {present} already here; "
+            "{people} people added.").format(documents=r.documents, new=len(r.imported),
+                                             present=len(r.already_present),
+                                             people=r.people_added))
+    return EXIT_OK
+
+
+def cmd_smart_mapping(args: argparse.Namespace) -> int:
+    from ranger_app.io.smart.mapping import export_mapping_csv, load_mapping_csv
+
+    db = _open(args)
+    if args.mapping_command == "export":
+        n = export_mapping_csv(db, Path(args.out))
+        print(ngettext("Wrote {n} mapping row to {path}", "Wrote {n} mapping rows to {path}",
+                       n).format(n=n, path=args.out))
+    else:
+        n = load_mapping_csv(db, Path(args.file))
+        print(ngettext("{n} mapping row changed; it reaches the stations with the next "
+                       "bundle.", "{n} mapping rows changed; they reach the stations with the "
+                       "next bundle.", n).format(n=n))
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from ranger_app.store.queries import record_counts
 
@@ -287,6 +333,27 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.set_defaults(func=cmd_import_firms)
 
+    c = sub.add_parser("export-smart", help=_("patrols as SMART 1.4 patrol XML files"))
+    c.add_argument("patrol_uuid", nargs="?")
+    c.add_argument("--all", action="store_true", help=_("every patrol"))
+    c.add_argument("outdir")
+    c.add_argument("--mapping", help=_("mapping CSV instead of the shipped default"))
+    c.set_defaults(func=cmd_export_smart)
+
+    c = sub.add_parser("import-smart", help=_("add patrols from SMART patrol XML (or a zip)"))
+    c.add_argument("files", nargs="+")
+    c.add_argument("--mapping", help=_("mapping CSV instead of the shipped default"))
+    c.set_defaults(func=cmd_import_smart)
+
+    c = sub.add_parser("smart-mapping", help=_("the park's mapping of our codes to SMART keys"))
+    mapping_sub = c.add_subparsers(dest="mapping_command", required=True, metavar="ACTION")
+    m = mapping_sub.add_parser("export", help=_("write the mapping in force as CSV"))
+    m.add_argument("out")
+    m.set_defaults(func=cmd_smart_mapping)
+    m = mapping_sub.add_parser("load", help=_("store an edited mapping CSV (synced)"))
+    m.add_argument("file")
+    m.set_defaults(func=cmd_smart_mapping)
+
     c = sub.add_parser("stats", help=_("counts per record type"))
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_stats)
@@ -297,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_audit)
     add_sync_commands(sub)
     add_export_commands(sub)
+    add_basemap_commands(sub)
     return p
 
 

@@ -17,6 +17,7 @@ class Settings:
     gpx_max_mb: int = 200
     autosave_seconds: float = 2.0
     recent: list[str] = field(default_factory=list)
+    basemap: str = ""  # sha256 of the basemap shown under the maps; "none": the grid only
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

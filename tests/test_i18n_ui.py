@@ -63,6 +63,7 @@ WORD = re.compile(r"[A-Za-z]{2,}")
 ALLOWED = {"GPX", "GPS", "UTC", "USB", "JPEG", "PNG", "TIFF", "ID", "KED", "BAR", "HQ",
            "MB", "AA", "NiMH", "OK", "jpg", "jpeg", "png", "tif", "tiff", "gpx",
            "NASA", "FIRMS", "MODIS", "VIIRS", "CSV", "csv", "Camtrap", "DP", "SD",
+           "SMART", "XML",  # SMART (the WCS patrol software) and its file format
            "RU", "ZH", "EN"}  # the language marks of free text typed in another language
 ROW_LIMIT = 60  # cells read per table: enough to meet every column's kind of value
 

@@ -10,6 +10,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from ranger_app.demo.basemap import add_demo_basemap
 from ranger_app.demo.camtraps import write_camtraps
 from ranger_app.demo.feeding import write_feeding
 from ranger_app.demo.fires import write_fires
@@ -65,6 +66,7 @@ def generate(db: Database, scale: str = "season", seed: int = 1,
     fires = write_fires(_random(seed, "fires"), world, sc, shelf, sink, patrols.season)
     hotspots = write_hotspots(_random(seed, "hotspots"), world, fires, sink)
     sink.flush()
+    add_demo_basemap(db, seed)  # a made-up topographic map under every view
     step()
 
     return {

@@ -133,6 +133,26 @@ def _person(sink: RowSink, have: _Existing, name: str, station_uuid: str | None,
     return PersonInfo(uuid, name, station_uuid, roles)
 
 
+# The park's own SMART keys where its conservation area differs from our default mapping
+# (issue 12): HQ's edits, synced to the stations.
+DEMO_SMART_MAPPING = (
+    ("category", "TIGER_TRACK", "animals.mammals.tiger.tracks"),
+    ("category", "LEOPARD_TRACK", "animals.mammals.leopard.tracks"),
+    ("category", "SNARE", "threats.hunting.snare"),
+)
+
+
+def _smart_mapping(db: Database, sink: RowSink) -> None:
+    from ranger_app.store.models import SmartMapping
+    from ranger_app.store.smart_mapping import mapping_row_uuid, mapping_rows
+
+    have = mapping_rows(db)
+    for kind, code, key in DEMO_SMART_MAPPING:
+        if (kind, code) not in have:
+            sink.add(SmartMapping, {"uuid": mapping_row_uuid(kind, code), "kind": kind,
+                                    "our_code": code, "smart_key": key})
+
+
 def build_world(db: Database, rng: random.Random) -> tuple[World, RowSink]:
     """Decide stations and people; returns the world and a sink holding the new rows."""
     fresh = not db.is_initialised
@@ -185,6 +205,8 @@ def build_world(db: Database, rng: random.Random) -> tuple[World, RowSink]:
                 account=True)
         for k, person_name in enumerate(names[-INSPECTORS:])
     )
+    if installed is None or installed.is_hq:  # reference data: HQ writes it
+        _smart_mapping(db, sink)
     user = inst.user_uuid or rangers[stations[0].uuid][0].uuid
     sink.user = user
     world = World(tuple(stations), hq_uuid, rangers, inspectors, user, fresh)

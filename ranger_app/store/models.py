@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -394,6 +395,22 @@ class ServiceVisit(Synced, Base):
     notes_lang: Mapped[str] = mapped_column(String(8), default="")
 
 
+# --- SMART interoperability (issue 12) -----------------------------------------------------
+
+class SmartMapping(Synced, Base):
+    """One edited row of the park's mapping from our codes to SMART keys (`io.smart.mapping`).
+
+    Reference data written at HQ; the uuid is derived from (kind, our_code), so the same row
+    edited on two installations is one record that merges, not two that compete. An empty
+    `smart_key` marks a code as deliberately unmapped (export refuses it).
+    """
+
+    __tablename__ = "smart_mapping"
+    kind: Mapped[str] = mapped_column(String(16))
+    our_code: Mapped[str] = mapped_column(String(120))
+    smart_key: Mapped[str] = mapped_column(String(300), default="")
+
+
 # --- the change log and this installation ---------------------------------------------------
 
 class Change(Base):
@@ -436,9 +453,32 @@ SYNCED_MODELS: dict[str, type[Synced]] = {
         Attachment, PatrolReview, FireReport, FireStatusStep, FirmsHotspot, FeedingSite,
         FeedingVisit,
         FeedItem, UngulateSign, PredatorSign, CameraLocation, Camera, Deployment, ServiceVisit,
+        SmartMapping,
     )
 }
 
+
+class Basemap(Synced, Base):
+    """A registered basemap archive (MBTiles / PMTiles); its bytes are a media blob.
+
+    HQ adds one once; like a photo, the file travels in bundles as the blob `sha256` names.
+    """
+
+    __tablename__ = "basemap"
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # mbtiles | pmtiles
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)  # 2 GB overflows an INTEGER
+    tile_format: Mapped[str] = mapped_column(String(8), default="")  # png | jpg | webp
+    min_zoom: Mapped[int] = mapped_column(Integer, default=0)
+    max_zoom: Mapped[int] = mapped_column(Integer, default=0)
+    west: Mapped[float] = mapped_column(Float, default=-180.0)
+    south: Mapped[float] = mapped_column(Float, default=-85.0)
+    east: Mapped[float] = mapped_column(Float, default=180.0)
+    north: Mapped[float] = mapped_column(Float, default=85.0)
+
+
+SYNCED_MODELS["basemap"] = Basemap
 
 class LocalDraft(Base):
     """Unsaved editor state, written every few seconds; local only, never synced."""

@@ -112,101 +112,109 @@ def save_patrol(db: Database, patrol: PatrolValue, user: str | None = None, *,
     """
     validate_patrol(patrol)
     with db.writer(user) as s, s.no_autoflush:  # one flush at the end: one change per row
-        row = s.get(Patrol, patrol.uuid) if patrol.uuid else None
-        if row is not None and row.status in LOCKED_STATUSES and (
-                amendment is None or patrol.status == row.status):
-            raise RecordLocked("patrol", row.uuid, row.status)
-        if row is None:
-            row = Patrol(uuid=patrol.uuid or new_id())
-            s.add(row)
-        leader = _leader_name(s, patrol)
-        assign_changed(row, dict(
-            station_uuid=patrol.station_uuid, number=patrol.number,
-            patrol_type=patrol.patrol_type, mandate=patrol.mandate, armed=patrol.armed,
-            start_at=patrol.start_at, end_at=patrol.end_at, tz=patrol.tz, notes=patrol.notes,
-            notes_lang=patrol.notes_lang, status=patrol.status,
-            distance_m=sum(t.stats.length_m for t in patrol.tracks if not t.is_route),
-            observation_count=len(patrol.observations), leader_name=leader,
-        ))
-        s.flush()
-        patrol.uuid = row.uuid
+        write_patrol(s, patrol, amendment=amendment)
+    return patrol
 
-        legs_live = tombstone_missing(live_rows(s, PatrolLeg, PatrolLeg.patrol_uuid == row.uuid),
-            {leg.uuid for leg in patrol.legs if leg.uuid})
-        leg_id_by_ordinal: dict[int, str] = {}
-        for i, leg in enumerate(patrol.legs, start=1):
-            leg.ordinal = i
-            leg_row = legs_live.get(leg.uuid or "")
-            values = dict(patrol_uuid=row.uuid, ordinal=i, transport=leg.transport,
-                          start_at=leg.start_at, end_at=leg.end_at)
-            if leg_row is None:
-                leg_row = PatrolLeg(uuid=leg.uuid or new_id(), **values)
-                s.add(leg_row)
-                leg.uuid = leg_row.uuid
-            else:
-                assign_changed(leg_row, values)
-            leg_id_by_ordinal[i] = leg_row.uuid
-            s.flush()
-            members_live = tombstone_missing(
-                live_rows(s, LegMember, LegMember.leg_uuid == leg_row.uuid),
-                {m.uuid for m in leg.members if m.uuid})
-            for member in leg.members:
-                mvalues = dict(leg_uuid=leg_row.uuid, person_uuid=member.person_uuid,
-                               is_leader=member.is_leader)
-                mrow = members_live.get(member.uuid or "")
-                if mrow is None:
-                    mrow = LegMember(uuid=member.uuid or new_id(), **mvalues)
-                    s.add(mrow)
-                    member.uuid = mrow.uuid
-                else:
-                    assign_changed(mrow, mvalues)
 
-        s.flush()
-        tracks_live = tombstone_missing(live_rows(s, Track, Track.patrol_uuid == row.uuid),
-            {t.uuid for t in patrol.tracks if t.uuid})
-        for track in patrol.tracks:
-            if track.leg_ordinal is not None and track.leg_ordinal in leg_id_by_ordinal:
-                track.leg_uuid = leg_id_by_ordinal[track.leg_ordinal]
-            st = track.stats
-            tvalues = dict(
-                patrol_uuid=row.uuid, leg_uuid=track.leg_uuid, name=track.name,
-                points=track.points, point_count=st.points, flagged_count=st.flagged,
-                length_m=st.length_m, duration_s=st.duration_s, moving_s=st.moving_s,
-                start_at=st.start, end_at=st.end, source_sha256=track.source_sha256,
-                kind=track.kind,
-            )
-            trow = tracks_live.get(track.uuid or "")
-            if trow is None:
-                trow = Track(uuid=track.uuid or new_id(), **tvalues)
-                s.add(trow)
-                track.uuid = trow.uuid
-            else:
-                assign_changed(trow, tvalues)
+def write_patrol(s: Session, patrol: PatrolValue, *,
+                 amendment: Callable[[Session, Patrol], None] | None = None) -> PatrolValue:
+    """`save_patrol` inside a write session the caller holds: an import of many patrols
+    (SMART XML) writes them all in one transaction, through the same code as any edit."""
+    row = s.get(Patrol, patrol.uuid) if patrol.uuid else None
+    if row is not None and row.status in LOCKED_STATUSES and (
+            amendment is None or patrol.status == row.status):
+        raise RecordLocked("patrol", row.uuid, row.status)
+    if row is None:
+        row = Patrol(uuid=patrol.uuid or new_id())
+        s.add(row)
+    leader = _leader_name(s, patrol)
+    assign_changed(row, dict(
+        station_uuid=patrol.station_uuid, number=patrol.number,
+        patrol_type=patrol.patrol_type, mandate=patrol.mandate, armed=patrol.armed,
+        start_at=patrol.start_at, end_at=patrol.end_at, tz=patrol.tz, notes=patrol.notes,
+        notes_lang=patrol.notes_lang, status=patrol.status,
+        distance_m=sum(t.stats.length_m for t in patrol.tracks if not t.is_route),
+        observation_count=len(patrol.observations), leader_name=leader,
+    ))
+    s.flush()
+    patrol.uuid = row.uuid
 
-        obs_live = tombstone_missing(live_rows(s, Observation, Observation.patrol_uuid == row.uuid),
-            {o.uuid for o in patrol.observations if o.uuid})
-        for obs in patrol.observations:
-            ovalues = dict(
-                patrol_uuid=row.uuid, leg_uuid=obs.leg_uuid, observed_at=obs.observed_at,
-                lat=obs.lat, lon=obs.lon, ele=obs.ele, category=obs.category,
-                attributes=json.dumps(obs.attributes, sort_keys=True, ensure_ascii=False),
-                count=obs.count, observer_uuid=obs.observer_uuid, notes=obs.notes,
-                notes_lang=obs.notes_lang, source=obs.source, waypoint_name=obs.waypoint_name,
-            )
-            orow = obs_live.get(obs.uuid or "")
-            if orow is None:
-                orow = Observation(uuid=obs.uuid or new_id(), **ovalues)
-                s.add(orow)
-                obs.uuid = orow.uuid
-            else:
-                assign_changed(orow, ovalues)
-            s.flush()
-            save_attachments(s, "observation", orow.uuid, obs.photos)
-        save_attachments(s, "patrol", row.uuid, patrol.attachments)
+    legs_live = tombstone_missing(live_rows(s, PatrolLeg, PatrolLeg.patrol_uuid == row.uuid),
+        {leg.uuid for leg in patrol.legs if leg.uuid})
+    leg_id_by_ordinal: dict[int, str] = {}
+    for i, leg in enumerate(patrol.legs, start=1):
+        leg.ordinal = i
+        leg_row = legs_live.get(leg.uuid or "")
+        values = dict(patrol_uuid=row.uuid, ordinal=i, transport=leg.transport,
+                      start_at=leg.start_at, end_at=leg.end_at)
+        if leg_row is None:
+            leg_row = PatrolLeg(uuid=leg.uuid or new_id(), **values)
+            s.add(leg_row)
+            leg.uuid = leg_row.uuid
+        else:
+            assign_changed(leg_row, values)
+        leg_id_by_ordinal[i] = leg_row.uuid
         s.flush()
-        if amendment is not None:
-            amendment(s, row)
-        patrol.rev = row.rev
+        members_live = tombstone_missing(
+            live_rows(s, LegMember, LegMember.leg_uuid == leg_row.uuid),
+            {m.uuid for m in leg.members if m.uuid})
+        for member in leg.members:
+            mvalues = dict(leg_uuid=leg_row.uuid, person_uuid=member.person_uuid,
+                           is_leader=member.is_leader)
+            mrow = members_live.get(member.uuid or "")
+            if mrow is None:
+                mrow = LegMember(uuid=member.uuid or new_id(), **mvalues)
+                s.add(mrow)
+                member.uuid = mrow.uuid
+            else:
+                assign_changed(mrow, mvalues)
+
+    s.flush()
+    tracks_live = tombstone_missing(live_rows(s, Track, Track.patrol_uuid == row.uuid),
+        {t.uuid for t in patrol.tracks if t.uuid})
+    for track in patrol.tracks:
+        if track.leg_ordinal is not None and track.leg_ordinal in leg_id_by_ordinal:
+            track.leg_uuid = leg_id_by_ordinal[track.leg_ordinal]
+        st = track.stats
+        tvalues = dict(
+            patrol_uuid=row.uuid, leg_uuid=track.leg_uuid, name=track.name,
+            points=track.points, point_count=st.points, flagged_count=st.flagged,
+            length_m=st.length_m, duration_s=st.duration_s, moving_s=st.moving_s,
+            start_at=st.start, end_at=st.end, source_sha256=track.source_sha256,
+            kind=track.kind,
+        )
+        trow = tracks_live.get(track.uuid or "")
+        if trow is None:
+            trow = Track(uuid=track.uuid or new_id(), **tvalues)
+            s.add(trow)
+            track.uuid = trow.uuid
+        else:
+            assign_changed(trow, tvalues)
+
+    obs_live = tombstone_missing(live_rows(s, Observation, Observation.patrol_uuid == row.uuid),
+        {o.uuid for o in patrol.observations if o.uuid})
+    for obs in patrol.observations:
+        ovalues = dict(
+            patrol_uuid=row.uuid, leg_uuid=obs.leg_uuid, observed_at=obs.observed_at,
+            lat=obs.lat, lon=obs.lon, ele=obs.ele, category=obs.category,
+            attributes=json.dumps(obs.attributes, sort_keys=True, ensure_ascii=False),
+            count=obs.count, observer_uuid=obs.observer_uuid, notes=obs.notes,
+            notes_lang=obs.notes_lang, source=obs.source, waypoint_name=obs.waypoint_name,
+        )
+        orow = obs_live.get(obs.uuid or "")
+        if orow is None:
+            orow = Observation(uuid=obs.uuid or new_id(), **ovalues)
+            s.add(orow)
+            obs.uuid = orow.uuid
+        else:
+            assign_changed(orow, ovalues)
+        s.flush()
+        save_attachments(s, "observation", orow.uuid, obs.photos)
+    save_attachments(s, "patrol", row.uuid, patrol.attachments)
+    s.flush()
+    if amendment is not None:
+        amendment(s, row)
+    patrol.rev = row.rev
     return patrol
 
 

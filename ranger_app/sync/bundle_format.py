@@ -31,6 +31,7 @@ from ranger_app.sync.vectors import VersionVector
 FORMAT = "rangerbundle/1"
 SUFFIX = ".rangerbundle"
 PART_SUFFIX = ".part"
+EXTERNAL_SUFFIX = ".rangerblob"  # a large blob (a basemap) written beside its bundle
 KINDS = frozenset({"data", "ack", "snapshot"})
 PROFILES = frozenset({"full", "partner"})
 OPS = frozenset({"insert", "update", "delete", "merge"})
@@ -122,6 +123,18 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class ExternalBlob:
+    """A blob too large for the zip: its own age-encrypted file beside the bundle."""
+
+    sha256: str
+    size: int
+    file: str  # <24 base32 chars>.rangerblob, in the bundle's folder
+
+
+_EXTERNAL_NAME = re.compile(r"[a-z2-7]{24}" + re.escape(EXTERNAL_SUFFIX))
+
+
+@dataclass(frozen=True)
 class Manifest:
     bundle_id: str
     kind: str
@@ -145,6 +158,7 @@ class Manifest:
     certificate_revocations: tuple[Mapping[str, Any], ...] = ()
     anchors: tuple[Mapping[str, Any], ...] = ()
     anchors_held: tuple[Mapping[str, Any], ...] = ()
+    external: Mapping[str, ExternalBlob] = field(default_factory=dict)  # by sha256
 
     @property
     def prerequisites(self) -> tuple[tuple[str, int, int], ...]:
@@ -176,6 +190,10 @@ class Manifest:
             "certificate_revocations": [dict(x) for x in self.certificate_revocations],
             "anchors": [dict(x) for x in self.anchors],
             "anchors_held": [dict(x) for x in self.anchors_held],
+            # only when there are any: a bundle without large blobs reads as it always did
+            **({"external": {sha: {"size": e.size, "file": e.file}
+                             for sha, e in sorted(self.external.items())}}
+               if self.external else {}),
         }
 
     def to_bytes(self) -> bytes:
@@ -224,6 +242,12 @@ def parse_manifest(data: bytes, path: str) -> Manifest:
             if not _HEX64.fullmatch(sha) or size < 0:
                 raise ValueError(f"file entry {name}")
             files[name] = FileEntry(sha, size)
+        external = {}
+        for sha, entry in (obj.get("external") or {}).items():
+            size, name = _req(entry, "size", int), _req(entry, "file", str)
+            if not _HEX64.fullmatch(sha) or size < 0 or not _EXTERNAL_NAME.fullmatch(name):
+                raise ValueError(f"external blob {sha}")
+            external[sha] = ExternalBlob(sha, size, name)
         revoked = tuple(_req(obj, "revoked", list))
         recipients = tuple(_req(obj, "recipients", list))
         if not all(isinstance(x, str) for x in revoked + recipients):
@@ -237,7 +261,8 @@ def parse_manifest(data: bytes, path: str) -> Manifest:
             revoked=revoked, schema=_req(obj, "schema", str),
             app_version=_req(obj, "app_version", str),
             created_hlc=_req(obj, "created_hlc", str), recipients=recipients,
-            counts=_req(obj, "counts", dict), files=files, **statements,
+            counts=_req(obj, "counts", dict), files=files, external=external,
+            **statements,
         )
     except (ValueError, TypeError, UnicodeDecodeError, AttributeError) as exc:
         raise BundleMalformed(path, f"manifest: {exc}") from None

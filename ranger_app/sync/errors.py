@@ -175,7 +175,20 @@ class KeysUnavailable(Refused):
     key_file: str
 
 
+@dataclass
+class ExternalBlobMissing(BadInput):
+    """A large blob (a basemap) travels as its own file beside the bundle; it is not there."""
+
+    path: str
+    file: str
+
+
 _DESCRIBE.update({
+    ExternalBlobMissing: lambda x: _(
+        "The bundle {path} comes with a second file, {file}, which is not beside it. Copy "
+        "both files from the stick into the same folder and import again; nothing was "
+        "imported."
+    ).format(path=x.path, file=x.file),
     BundleUnreadable: lambda x: _(
         "The bundle {path} cannot be read ({detail}). It is damaged, cut short or not a "
         "bundle; copy it again from the sending computer. Nothing was imported."

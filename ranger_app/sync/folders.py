@@ -17,7 +17,7 @@ from ranger_app.domain.errors import RangerError
 from ranger_app.i18n.messages import describe
 from ranger_app.store.db import Database
 from ranger_app.sync import trust
-from ranger_app.sync.bundle_format import SUFFIX
+from ranger_app.sync.bundle_format import EXTERNAL_SUFFIX, SUFFIX
 from ranger_app.sync.errors import UnknownPeer
 from ranger_app.sync.importer import import_bundle
 from ranger_app.sync.writer import ExportResult, export_bundle
@@ -69,4 +69,8 @@ def receive(db: Database, code: str) -> list[FolderImport]:
             continue
         _move(path, inbox / "done")
         results.append(FolderImport(path.name, report.status))
+    if files and not any(inbox.glob("*" + SUFFIX)):
+        # large blobs beside the bundles (docs/sync.md): applied, or parked with theirs
+        for blob in inbox.glob("*" + EXTERNAL_SUFFIX):
+            _move(blob, inbox / "done")
     return results

@@ -88,7 +88,7 @@ Hook = Callable[[str], None]
 BATCH = 2000
 FUTURE_SLACK_MS = 24 * 3600 * 1000
 _ORDER = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256"}
+_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 _CHANGE_INSERT = (
     'INSERT INTO change_log ("device", "epoch", "seq", "hlc", "entity", "entity_uuid", "op", '
     '"base_rev", "new_rev", "payload", "user", "prev_hash", "chain_hash") '
@@ -238,6 +238,9 @@ class _Import:
                 return ImportReport(self.shown, "pending", m.bundle_id, m.kind,
                                     m.source.station_code, signer.fingerprint,
                                     missing=tuple(missing))
+            # large blobs (basemaps) come as their own files beside the bundle
+            blobs.update(reader.fetch_external(m, self.src.parent, self.work, self.keys,
+                                               self.shown))
             self.holds = approvals_check.check(self.db, self.keys, zf, m, self.shown,
                                                self.limits)
             try:
@@ -278,6 +281,11 @@ class _Import:
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
             fsync_dir(folder)
+        for ext in m.external.values():  # its large blobs wait beside it, still encrypted
+            src, kept = self.src.parent / ext.file, folder / ext.file
+            if src.is_file() and not kept.exists():
+                shutil.copyfile(src, kept.with_name(kept.name + ".part"))
+                os.replace(kept.with_name(kept.name + ".part"), kept)
         with self.db.writer() as s:
             _log_in(s, staged, m, signer, status, detail, fpr=m.source.key_fpr)
 

@@ -21,6 +21,7 @@ from ranger_app.sync import anchors, certificates, trust
 from ranger_app.sync.bundle_format import (
     MANIFEST,
     SIGNATURE,
+    ExternalBlob,
     FileEntry,
     Manifest,
     OriginRange,
@@ -38,6 +39,7 @@ class Built:
     changes: int
     blobs: int
     blob_bytes: int
+    large: tuple[tuple[Path, ExternalBlob], ...] = ()  # written beside the bundle
 
 
 class ZipOut:

@@ -24,7 +24,7 @@ from ranger_app.sync import trust, workspace
 from ranger_app.sync.bundle_format import SUFFIX
 from ranger_app.sync.vectors import VersionVector, local_vector
 
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256"}
+_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 _CHANGE_BYTES = 400  # a change line, compressed, with headroom: for the free-space warning
 _ORIGIN_BATCH = 200  # (device, epoch) ranges per query: SQLite's expression depth limit
 

@@ -39,6 +39,7 @@ from ranger_app.sync.errors import (
     BundleTooLarge,
     BundleTooNew,
     BundleUnreadable,
+    ExternalBlobMissing,
     NotAddressedHere,
 )
 from ranger_app.sync.fileio import (
@@ -195,6 +196,48 @@ def verify_members(zf: zipfile.ZipFile, manifest: Manifest, shown: str,
             if got != entry.sha256 or size != entry.size:
                 raise BundleTampered(shown, info.filename)
     return blobs
+
+
+def fetch_external(manifest: Manifest, folder: Path, workdir: Path, keys: LocalKeys,
+                   shown: str) -> dict[str, Path]:
+    """Decrypt each large blob from its own file beside the bundle, hashed like a member.
+
+    The manifest (signed) names each file with its plaintext SHA-256 and size; the file is
+    age-encrypted to us like the bundle, so a swapped or cut-short file fails here, before
+    any transaction.
+    """
+    blob_dir = workdir / "blobs"
+    blob_dir.mkdir(exist_ok=True)
+    out: dict[str, Path] = {}
+    for sha, ext in sorted(manifest.external.items()):
+        src = folder / ext.file
+        if not src.is_file():
+            raise ExternalBlobMissing(shown, ext.file)
+        # age adds 16 bytes to every 64 KiB chunk and a header of a few hundred bytes
+        if src.stat().st_size > ext.size + (ext.size >> 12) + (1 << 20):
+            raise BundleTampered(shown, ext.file)
+        require_space(workdir, ext.size)
+        target = blob_dir / sha
+        try:
+            with src.open("rb") as fin, target.open("wb") as fout:
+                writer = HashingWriter(fout)
+                try:
+                    pyrage.decrypt_io(fin, writer, [keys.age_identity])
+                except pyrage.DecryptError:
+                    if writer.error is not None:
+                        raise writer.error from None  # our disk is full
+                    raise
+                fsync_file(fout)
+        except pyrage.DecryptError:
+            raise BundleTampered(shown, ext.file) from None
+        except OSError as exc:
+            if exc.errno is not None:
+                raise  # our own disk, or the stick pulled: not the file's fault
+            raise BundleTampered(shown, ext.file) from None  # age's stream failed its MAC
+        if writer.hexdigest() != sha or writer.size != ext.size:
+            raise BundleTampered(shown, ext.file)
+        out[sha] = target
+    return out
 
 
 def looks_like_image(path: Path) -> bool:

@@ -16,7 +16,7 @@ from ranger_app.store.models import Change
 from ranger_app.store.sync_tables import SyncPeer
 from ranger_app.sync.vectors import VersionVector
 
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256"}
+_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 
 
 def hq_vector(db: Database) -> VersionVector:

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ranger_app.store.db import Database
-from ranger_app.store.models import Attachment, Track
+from ranger_app.store.models import Attachment, Basemap, Track
 from ranger_app.sync.fileio import fsync_dir, remove_quietly
 
 
@@ -106,6 +106,7 @@ def referenced_blobs(db: Database, shas: list[str]) -> set[str]:
             found.update(s.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(part))))
             found.update(s.scalars(select(Track.source_sha256)
                                    .where(Track.source_sha256.in_(part))))
+            found.update(s.scalars(select(Basemap.sha256).where(Basemap.sha256.in_(part))))
     return found
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import base64
 import errno
+import hashlib
 import json
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,10 @@ from ranger_app.sync import partner, trust, workspace
 from ranger_app.sync.bundle_format import (
     CHANGES_FILE_BYTES,
     CHANGES_PER_FILE,
+    EXTERNAL_SUFFIX,
     PART_SUFFIX,
     SUFFIX,
+    ExternalBlob,
     OriginRange,
     blob_name,
     changes_name,
@@ -56,7 +59,9 @@ from ranger_app.sync.reader import AGE_MAGIC
 from ranger_app.sync.vectors import VersionVector, local_vector
 
 Hook = Callable[[str], None]
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256"}
+_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
+# a blob above this (a basemap) travels as its own file beside the bundle (docs/sync.md)
+LARGE_BLOB_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -72,9 +77,9 @@ class ExportResult:
     cipher_sha256: str
 
 
-def opaque_name() -> str:
+def opaque_name(suffix: str = SUFFIX) -> str:
     """No station, person, date or place: 120 random bits, base32."""
-    return base64.b32encode(secrets.token_bytes(15)).decode("ascii").lower() + SUFFIX
+    return base64.b32encode(secrets.token_bytes(15)).decode("ascii").lower() + suffix
 
 
 def _noop(step: str) -> None:
@@ -116,8 +121,9 @@ def _estimate(work: Path) -> int:
 
 def _remove_stale_parts(out: Path) -> None:
     """A `.part` left by a pulled stick or a killed export is never a bundle: remove it."""
-    for part in out.glob("*" + SUFFIX + PART_SUFFIX):
-        remove_quietly(part)
+    for pattern in (SUFFIX, EXTERNAL_SUFFIX):
+        for part in out.glob("*" + pattern + PART_SUFFIX):
+            remove_quietly(part)
 
 
 def _kind(keys: LocalKeys, peer: trust.Peer, snapshot: bool) -> str:
@@ -194,10 +200,17 @@ def _build_zip(db: Database, keys: LocalKeys, peer: trust.Peer, work: Path,
         origins.append(OriginRange(*current))
     flush()
     n_blobs = blob_bytes = 0
+    large: list[tuple[Path, ExternalBlob]] = []
     for sha in sorted(blobs):
         path = db.media.path_for(sha)
         if not path.exists():
             continue  # not held here (never received); the row still syncs
+        size = path.stat().st_size
+        if size > LARGE_BLOB_BYTES:  # a basemap: its own file beside the bundle
+            large.append((path, ExternalBlob(sha, size, opaque_name(EXTERNAL_SUFFIX))))
+            n_blobs += 1
+            blob_bytes += size
+            continue
         got, size = z.add_file(blob_name(sha), path)
         if got != sha:
             raise BundleUnreadable(str(path), "a stored original no longer matches its hash")
@@ -208,15 +221,80 @@ def _build_zip(db: Database, keys: LocalKeys, peer: trust.Peer, work: Path,
     manifest = make_manifest(db, keys, peer, _kind(keys, peer, snapshot), "full", tuple(origins),
                          vector, {"changes": n_changes, "blobs": n_blobs,
                                   "blob_bytes": blob_bytes, "records": counts}, z.files)
+    if large:
+        manifest = replace(manifest, external={e.sha256: e for _p, e in large})
     seal(z, keys, manifest)
-    return Built(manifest, z.path, n_changes, n_blobs, blob_bytes)
+    return Built(manifest, z.path, n_changes, n_blobs, blob_bytes, tuple(large))
 
 
 def _encrypt_and_record(db: Database, built: Built, peer: trust.Peer,
                         recipients: list[trust.Peer], out: Path, hook: Hook) -> ExportResult:
+    """Large blobs first, each its own file; then the bundle. A failure removes them all."""
+    age_recipients = [pyrage.x25519.Recipient.from_str(p.age_recipient) for p in recipients]
+    written: list[Path] = []
+    try:
+        for source, external in built.large:
+            written.append(_write_external(source, external, out, age_recipients))
+        return _encrypt_bundle_and_record(db, built, peer, age_recipients, out, hook)
+    except BaseException:
+        for path in written:
+            remove_quietly(path)
+        raise
+
+
+class _HashingReader:
+    """Hashes what pyrage reads, so a stored original that changed is not sent."""
+
+    def __init__(self, fh: Any) -> None:
+        self._fh, self._digest, self.size = fh, hashlib.sha256(), 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._fh.read(n)
+        self._digest.update(data)
+        self.size += len(data)
+        return data
+
+    def readinto(self, buf: Any) -> int:
+        data = self.read(len(buf))
+        buf[:len(data)] = data
+        return len(data)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def _write_external(source: Path, external: ExternalBlob, out: Path,
+                    age_recipients: list[Any]) -> Path:
+    """One large blob, age-encrypted to the bundle's recipients, written as the bundle is."""
+    final = out / external.file
+    part = final.with_name(final.name + PART_SUFFIX)
+    try:
+        with source.open("rb") as raw, part.open("wb") as fout:
+            fin = _HashingReader(raw)
+            writer = HashingWriter(fout)
+            try:
+                pyrage.encrypt_io(fin, writer, age_recipients)
+            except pyrage.EncryptError:
+                if writer.error is not None:
+                    raise writer.error from None
+                raise
+            fsync_file(fout)
+        if fin.hexdigest() != external.sha256 or fin.size != external.size:
+            raise BundleUnreadable(str(source), "a stored original no longer matches its hash")
+        os.replace(part, final)
+        fsync_dir(out)
+    except BaseException:
+        remove_quietly(part)
+        raise
+    _verify_written(final, writer.hexdigest(), writer.size, len(age_recipients))
+    return final
+
+
+def _encrypt_bundle_and_record(db: Database, built: Built, peer: trust.Peer,
+                               age_recipients: list[Any], out: Path,
+                               hook: Hook) -> ExportResult:
     final = out / opaque_name()
     part = final.with_name(final.name + PART_SUFFIX)
-    age_recipients = [pyrage.x25519.Recipient.from_str(p.age_recipient) for p in recipients]
     try:
         with built.zip_path.open("rb") as fin, part.open("wb") as fout:
             writer = HashingWriter(fout)

@@ -69,6 +69,10 @@ class MainWindow(QMainWindow):
         from ranger_app.ui.patrol_list import PatrolListPage
 
         self.db = db
+        from ranger_app.ui.map_tiles import BasemapCatalog, register_catalog
+
+        # what every map of this database shows under its tracks (editors find it by db)
+        self.basemap_catalog = register_catalog(BasemapCatalog(db, self.settings))
         self.patrols = PatrolListPage(PatrolListSource(db))
         self.patrols.openPatrol.connect(self.open_patrol)
         self.patrols.newPatrol.connect(self.new_patrol)
@@ -87,6 +91,10 @@ class MainWindow(QMainWindow):
             from ranger_app.ui.export_dialog import add_export_menu
 
             add_export_menu(self)
+        if not hasattr(self, "smart_actions"):
+            from ranger_app.ui.smart_dialogs import add_smart_menu
+
+            add_smart_menu(self)
 
     def _replace_tab(self, index: int, page: Any) -> None:
         title = self.workspaces.tabText(index)
@@ -243,6 +251,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setText(_("&Quit"))
         if hasattr(self, "export_retranslate"):
             self.export_retranslate()
+        if hasattr(self, "smart_retranslate"):
+            self.smart_retranslate()
         self.language_menu.setTitle(_("&Language"))
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About"))

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from ranger_app.domain.track import FLAG_TOO_FAST, TrackPoint, pack_points, unpack_latlon
 from ranger_app.i18n import _, babel_locale
+from ranger_app.ui.map_tiles import BasemapPainter
 
 # --- projection ---------------------------------------------------------------------------
 R_MERCATOR = 6_378_137.0  # the sphere Web Mercator uses
@@ -369,6 +370,7 @@ class MapView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(240, 180)
+        self.basemap = BasemapPainter(self, (LON0 * _KX, _Y0))  # tiles, under everything
         self._update_scene_rect()
         self.retranslate()
         self.fit_all()
@@ -563,6 +565,7 @@ class MapView(QGraphicsView):
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, PAPER)
+        self.basemap.paint(painter, rect)
         step = self._grid_step()
         north, west = unproject(rect.topLeft())
         south, east = unproject(rect.bottomRight())
@@ -749,6 +752,7 @@ class MapView(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.basemap.place(QPoint(self.viewport().width() - 10, 64))  # under the north arrow
         if self._auto_fit:
             self.fit_all()
 
@@ -756,6 +760,7 @@ class MapView(QGraphicsView):
     def retranslate(self) -> None:
         """Texts drawn on the map are built at paint time; only the names need setting."""
         self.setAccessibleName(_("Map"))
+        self.basemap.retranslate()
         self.viewport().update()
 
     def changeEvent(self, event: QEvent) -> None:

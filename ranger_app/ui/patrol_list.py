@@ -293,6 +293,11 @@ class PatrolListPage(QWidget):
         if row:
             self.openPatrol.emit(row.uuid)
 
+    def selected_uuids(self) -> list[str]:
+        """The patrols selected in the list (File › Export to SMART exports them)."""
+        rows = (self.model.row_at(i.row()) for i in self.table.selectionModel().selectedRows())
+        return [r.uuid for r in rows if r]
+
     def _open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows:

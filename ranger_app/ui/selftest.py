@@ -199,6 +199,20 @@ class SelfTest:
         self.patrol_uuid = result.patrol_uuid
         return f"{result.points} points, {result.km:.2f} km, 1 waypoint, original kept"
 
+    def smart(self) -> str:
+        """lxml and the default SMART mapping are in the build: the imported patrol goes
+        out as SMART XML and back in (already there: nothing added)."""
+        from ranger_app.io.smart.export import export_smart
+        from ranger_app.io.smart.importer import import_smart
+
+        need(self.db is not None and bool(self.patrol_uuid),
+             "no patrol from the GPX check")
+        out = export_smart(self.db, [self.patrol_uuid], self.folder / "smart")
+        back = import_smart(self.db, list(out.files))
+        need(back.already_present == (self.patrol_uuid,) and not back.imported,
+             f"read back as {back}")
+        return f"{out.track_points} track points out and read back"
+
     def main_window(self) -> str:
         from ranger_app.settings import Settings
         from ranger_app.ui.main_window import MainWindow
@@ -300,6 +314,7 @@ class SelfTest:
         for code in ("ru", "zh", "en"):
             self.check(f"language {code}", self.language(code))
         self.check("gpx import", self.gpx)
+        self.check("smart xml", self.smart)
         self.check("main window", self.main_window)
         self.check("photos", self.pillow)
         self.check("crypto", self.crypto)

@@ -53,6 +53,9 @@ class SyncMenu(Retranslating, QMenu):
 
     def refresh_window(self) -> None:
         """New or changed records arrived: let every built workspace reload its list."""
+        catalog = getattr(self.main_window, "basemap_catalog", None)
+        if catalog is not None:
+            catalog.reload()  # HQ may have sent a basemap
         tabs = getattr(self.main_window, "workspaces", None)
         for i in range(tabs.count() if tabs is not None else 0):
             refresh = getattr(tabs.widget(i), "refresh", None)

@@ -1,7 +1,7 @@
 """trust: held approvals, inspector key certificates, anchored chain heads (issue 13)
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import ranger_app.store.types
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
