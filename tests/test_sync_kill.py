@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -125,7 +126,8 @@ def _import_runs(tmp_path: Path, env: dict[str, str], plan: list[tuple[str, floa
     assert before != after
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    for i, (step, delay) in enumerate(plan):
+
+    def one_run(i: int, step: str, delay: float | None) -> None:
         run = tmp_path / f"run{i}.db"
         shutil.copy(pristine, run)
         _run(env, script, "import", str(run), str(bundle), step, delay=delay)
@@ -141,7 +143,13 @@ def _import_runs(tmp_path: Path, env: dict[str, str], plan: list[tuple[str, floa
             assert verify(db).ok
         finally:
             db.close()
+            run.unlink()
 
+    # Each run has its own copy of the database: two at a time keep both CPUs busy.
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        for future in [pool.submit(one_run, i, step, delay)
+                       for i, (step, delay) in enumerate(plan)]:
+            future.result()
 
 def test_sigkill_of_the_importer_at_every_step(tmp_path: Path,
                                                shared_home: dict[str, str]) -> None:
