@@ -151,6 +151,7 @@ def _import_runs(tmp_path: Path, env: dict[str, str], plan: list[tuple[str, floa
                        for i, (step, delay) in enumerate(plan)]:
             future.result()
 
+
 def test_sigkill_of_the_importer_at_every_step(tmp_path: Path,
                                                shared_home: dict[str, str]) -> None:
     plan: list[tuple[str, float | None]] = [(step, None) for step in IMPORT_STEPS]
