@@ -13,6 +13,15 @@ Camtrap DP FAQ gives for extra measurements).
   working (its latest check or image), tagged `running:true`.
 - Observations are event-level (images less than two minutes apart form an event):
   `unclassified` unless an image of the event was classified.
+- An image dated outside every deployment of its camera at its location (a camera clock that
+  was wrong and not corrected at import) stays with the deployment of its visit, which gets
+  `timestampIssues=true`; the image carries a `mediaComments` note and its event an
+  `observationComments` note saying so.
+- `licenses` holds one licence of scope `data` and one of scope `media`: the defaults of
+  `resources/vocab_meta/camtrapdp_package.json`, or the SPDX ids HQ set in the database's meta
+  keys `camtrapdp.license.data` and `camtrapdp.license.media`.
+- A package of one station is named after the station; one spanning several stations after
+  the park (`camtrapdp.park`, default in the same resource file).
 
 The package is written under a temporary name beside the target, every file fsynced, then
 renamed into place: a stick pulled out mid-export leaves no half package behind.
@@ -27,9 +36,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,6 +60,7 @@ from ranger_app.domain.camtraps import (
 from ranger_app.domain.ids import new_id
 from ranger_app.domain.records import PhotoValue
 from ranger_app.domain.vocab import vocabulary
+from ranger_app.paths import resources_dir
 from ranger_app.store.camtraps import CamtrapData, camtrap_data
 from ranger_app.store.db import Database
 
@@ -82,6 +93,49 @@ OBSERVATION_FIELDS = (
     "classificationProbability", "observationTags", "observationComments",
 )
 _DATETIME = {"type": "datetime", "format": "%Y-%m-%dT%H:%M:%S%z"}
+OUTSIDE_NOTE = "timestamp outside the deployment ({start} - {end}): camera clock suspect"
+OUTSIDE_EVENT_NOTE = "event dated outside the deployment: camera clock suspect"
+
+
+# --- package metadata: park and licences ----------------------------------------------------
+
+@cache
+def package_defaults() -> dict[str, Any]:
+    """The park and licences a package gets unless the database's meta says otherwise."""
+    path = resources_dir() / "vocab_meta" / "camtrapdp_package.json"
+    with path.open(encoding="utf-8") as fh:
+        defaults: dict[str, Any] = json.load(fh)
+    return defaults
+
+
+def park_name(settings: Mapping[str, str]) -> str:
+    return settings.get("camtrapdp.park") or str(package_defaults()["park"])
+
+
+def license_entry(spdx: str, scope: str) -> dict[str, str]:
+    """A Data Package licence: name, and path and title when the id is a known one.
+
+    An id outside `known_licenses` goes out with its name only (a consumer resolves SPDX ids
+    itself); characters the Data Package name pattern refuses become `-`, and the id as typed
+    is kept as the title then.
+    """
+    spdx = spdx.strip()
+    name = re.sub(r"[^-a-zA-Z0-9._]+", "-", spdx).strip("-") or "other"
+    entry = {"name": name}
+    known = package_defaults()["known_licenses"].get(spdx)
+    if known:
+        entry["path"], entry["title"] = known[0], known[1]
+    elif name != spdx:
+        entry["title"] = spdx
+    entry["scope"] = scope
+    return entry
+
+
+def package_licenses(settings: Mapping[str, str]) -> list[dict[str, str]]:
+    """One licence for the data, one for the media files (what Camtrap DP asks for)."""
+    defaults = package_defaults()["licenses"]
+    return [license_entry(settings.get(f"camtrapdp.license.{scope}") or defaults[scope], scope)
+            for scope in ("data", "media")]
 
 
 def _vocab_enum(name: str) -> list[str]:
@@ -156,6 +210,7 @@ class ExportSummary:
     service_visits: int
     rounded_locations: int
     cancelled: bool = False
+    media_outside_deployment: int = 0  # flagged: timestampIssues on their deployment
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -171,6 +226,7 @@ class Package:
     running: int
     without_time: int
     rounded: int
+    outside: int = 0  # images dated outside every deployment of their camera
 
 
 # --- formatting ------------------------------------------------------------------------------
@@ -269,10 +325,14 @@ def build_package(data: CamtrapData, *, round_sensitive: bool = True,
         if v.deployment_uuid:
             visits_of.setdefault(v.deployment_uuid, []).append(v)
     image_times: dict[str, list[datetime]] = {}
+    slack = timedelta(seconds=SETUP_WINDOW_S)
     for owner, image in data.images:
         v = visits.get(owner)
-        if v is not None and v.deployment_uuid and image.taken_at is not None:
-            image_times.setdefault(v.deployment_uuid, []).append(image.taken_at)
+        if v is None or not v.deployment_uuid or image.taken_at is None:
+            continue
+        if v.visited_at is not None and image.taken_at > v.visited_at + slack:
+            continue  # dated after the card left the camera: a wrong clock, not a sign of life
+        image_times.setdefault(v.deployment_uuid, []).append(image.taken_at)
     ends = _deployment_ends(data, visits_of, image_times)
     index = _Deployments(deployments, ends)
 
@@ -333,6 +393,9 @@ def build_package(data: CamtrapData, *, round_sensitive: bool = True,
     files: list[tuple[str, str]] = []
     without_time = 0
     per_deployment: dict[str, list[tuple[PhotoValue, datetime]]] = {}
+    dep_by_uuid = {d.uuid: d for d in deployments}
+    outside: dict[str, int] = {}  # deployment -> images filed under it though dated outside
+    outside_images: set[str] = set()
     for owner, image in data.images:
         v = visits.get(owner)
         if v is None or v.location_uuid not in data.locations:
@@ -340,14 +403,20 @@ def build_package(data: CamtrapData, *, round_sensitive: bool = True,
         if image.taken_at is None:
             without_time += 1
             continue
-        dep = index.containing(v.location_uuid or "", v.camera_uuid, image.taken_at,
-                               timedelta(seconds=SETUP_WINDOW_S))
-        dep = dep or v.deployment_uuid
+        dep = index.containing(v.location_uuid or "", v.camera_uuid, image.taken_at, slack)
+        misdated = dep is None
+        dep = dep or v.deployment_uuid  # deploymentID is required: the visit's deployment
         if dep not in exported:
             without_time += 1
             continue
         assert dep is not None and image.uuid is not None
         loc = data.locations[v.location_uuid or ""]
+        comment = ""
+        if misdated:
+            outside[dep] = outside.get(dep, 0) + 1
+            outside_images.add(image.uuid)
+            comment = OUTSIDE_NOTE.format(start=timestamp(dep_by_uuid[dep].start_at, loc.tz),
+                                          end=timestamp(ends[dep], loc.tz))
         kind, _latin = classification(image.caption)
         public = kind == "animal" and not is_sensitive(image.caption)
         path = f"media/{image.sha256}{_EXT.get(image.mime, '.jpg')}"
@@ -357,11 +426,10 @@ def build_package(data: CamtrapData, *, round_sensitive: bool = True,
             "timestamp": timestamp(image.taken_at, loc.tz), "filePath": path,
             "filePublic": public, "fileName": image.filename.rsplit("/", 1)[-1],
             "fileMediatype": image.mime or "image/jpeg", "exifData": None, "favorite": None,
-            "mediaComments": "",
+            "mediaComments": comment,
         })
         per_deployment.setdefault(dep, []).append((image, image.taken_at))
 
-    dep_by_uuid = {d.uuid: d for d in deployments}
     obs_rows: list[dict[str, Any]] = []
     taxa: dict[str, str] = {}  # scientific name -> category code
     for dep_uuid, items in per_deployment.items():
@@ -383,6 +451,7 @@ def build_package(data: CamtrapData, *, round_sensitive: bool = True,
                 if classification(image.caption)[0] != "unclassified"))
             kinds = [(code, *classification(code)) for code in codes] or [
                 ("", "unclassified", "")]
+            misdated = any(image.uuid in outside_images for image, _t in event)
             for n, (code, kind, latin) in enumerate(kinds, start=1):
                 if latin and code:
                     taxa.setdefault(latin, code)
@@ -395,6 +464,7 @@ def build_package(data: CamtrapData, *, round_sensitive: bool = True,
                     "scientificName": latin or None,
                     "classificationMethod": "human" if code else None,
                     "observationTags": f"category:{code}" if code else None,
+                    "observationComments": OUTSIDE_EVENT_NOTE if misdated else None,
                 })
 
     # --- service visits --------------------------------------------------------------------
@@ -426,6 +496,14 @@ def build_package(data: CamtrapData, *, round_sensitive: bool = True,
             "visitComments": v.notes,
         })
 
+    for row in dep_rows:  # the media are filed, so the deployments they landed on are known
+        n = outside.get(row["deploymentID"], 0)
+        if n:
+            row["timestampIssues"] = True
+            row["deploymentComments"] = (
+                f"{n} media file{'s' if n > 1 else ''} dated outside the deployment "
+                "(camera clock suspect), kept here because the card came from it")
+
     descriptor = _descriptor(data, dep_rows, deployments, ends, taxa, now, package_id)
     return Package(
         descriptor=descriptor,
@@ -435,6 +513,7 @@ def build_package(data: CamtrapData, *, round_sensitive: bool = True,
         without_time=without_time,
         rounded=len({d.location_uuid for d in deployments} & data.sensitive_locations)
         if round_sensitive else 0,
+        outside=sum(outside.values()),
     )
 
 
@@ -469,7 +548,20 @@ def _descriptor(data: CamtrapData, dep_rows: list[dict[str, Any]],
     starts = [local_date(d, d.start_at) for d in deployments if d.start_at is not None]
     finish = [local_date(d, ends[d.uuid]) for d in deployments if d.uuid]
     created = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    station = data.station_name or data.station_code or "Ranger Field Log"
+    used = sorted({s for d in deployments
+                   if (s := data.locations[d.location_uuid].station_uuid)})
+    if len(used) > 1:  # several stations: the package is the park's
+        station = park_name(data.settings)
+        name = _safe_name(f"ranger-field-log-camera-traps-{station}")
+        title = f"Camera traps: {station}, {min(starts)} to {max(finish)}"
+        contributors = [{"title": station, "role": "rightsHolder"}] + [
+            {"title": data.station_names.get(s) or data.stations.get(s) or s,
+             "role": "contributor"} for s in used]
+    else:
+        station = data.station_name or data.station_code or "Ranger Field Log"
+        name = _safe_name(f"ranger-field-log-camera-traps-{data.station_code}")
+        title = f"Camera traps: {station}"
+        contributors = [{"title": station, "role": "rightsHolder"}]
     resources: list[dict[str, Any]] = [
         {"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
@@ -487,16 +579,20 @@ def _descriptor(data: CamtrapData, dep_rows: list[dict[str, Any]],
     return {
         "resources": resources,
         "profile": PROFILE_URL,
-        "name": _safe_name(f"ranger-field-log-camera-traps-{data.station_code}"),
+        "name": name,
         "id": package_id or new_id(),
         "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "title": f"Camera traps: {station}",
+        "title": title,
         "description": "Camera-trap deployments, images and service visits exported by Ranger "
                        "Field Log. Locations where Amur tigers or leopards were detected have "
                        "rounded coordinates (see coordinateUncertainty). Deployments tagged "
                        "running:true were still running at export; they end at the last time "
-                       "the camera was known to be working.",
-        "contributors": [{"title": station, "role": "rightsHolder"}],
+                       "the camera was known to be working. Media dated outside every "
+                       "deployment of their camera stay with the deployment their memory "
+                       "card came from, which is marked timestampIssues; mediaComments "
+                       "says so.",
+        "contributors": contributors,
+        "licenses": package_licenses(data.settings),
         "version": "1.0",
         "project": {
             "title": f"Amur tiger and leopard camera trapping: {station}",
@@ -607,7 +703,8 @@ def _summary(outdir: Path, package: Package, cancelled: bool = False) -> ExportS
         media_without_time=package.without_time,
         observations=len(package.tables["observations"]),
         service_visits=len(package.tables["service-visits"]),
-        rounded_locations=package.rounded, cancelled=cancelled)
+        rounded_locations=package.rounded, cancelled=cancelled,
+        media_outside_deployment=package.outside)
 
 
 def run_export_camtrapdp(db: Database, outdir: Path | str) -> dict[str, Any]:

@@ -650,11 +650,20 @@ class CamtrapData:
     people: dict[str, str]  # person uuid -> name
     stations: dict[str, str]  # station uuid -> code
     sensitive_locations: frozenset[str] = field(default_factory=frozenset)
+    station_names: dict[str, str] = field(default_factory=dict)  # station uuid -> name
+    settings: dict[str, str] = field(default_factory=dict)  # the `camtrapdp.*` meta keys set
+
+
+# What HQ may set per database for the export (docs/decisions.md): the park the package is
+# named after when it spans stations, and the SPDX ids of the data and media licences.
+EXPORT_META_KEYS = ("camtrapdp.park", "camtrapdp.license.data", "camtrapdp.license.media")
 
 
 def camtrap_data(db: Database) -> CamtrapData:
     """Read every live camera-trap record in one read transaction."""
     station_uuid = db.meta("station_uuid")
+    settings = {key: value.strip() for key in EXPORT_META_KEYS
+                if (value := db.meta(key)) is not None and value.strip()}
     with db.session() as s:
         station = s.get(Station, station_uuid) if station_uuid else None
         locations = {r.uuid: _location_value(r) for r in s.scalars(
@@ -691,5 +700,7 @@ def camtrap_data(db: Database) -> CamtrapData:
             locations=locations, cameras=cameras, deployments=deployments, visits=visits,
             images=images, people=people,
             stations=dict(s.execute(select(Station.uuid, Station.code)).all()),
-            sensitive_locations=frozenset(x for x in sensitive if x in locations))
+            sensitive_locations=frozenset(x for x in sensitive if x in locations),
+            station_names=dict(s.execute(select(Station.uuid, Station.name)).all()),
+            settings=settings)
 
