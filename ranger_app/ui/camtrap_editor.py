@@ -6,6 +6,8 @@ visit's fields says what saving will do to the deployments (close one, open the 
 it cannot. Saving hands the value to `store.camtraps.save_service_visit`; a draft is kept every
 few seconds until then. Importing a card folder runs in a worker with a progress dialog that
 can cancel; the images join the visit on the GUI thread and are written when it is saved.
+When images of the card are dated outside the deployment it belongs to, a banner over the
+images offers the clock offset that puts them inside (`ui.camtrap_clock`).
 """
 
 from __future__ import annotations
@@ -61,7 +63,14 @@ from ranger_app.domain.vocab import vocabulary
 from ranger_app.i18n import N_, _, babel_locale, current_language, ngettext
 from ranger_app.i18n import formats as fmt
 from ranger_app.i18n.messages import describe
-from ranger_app.io.sd_import import THUMB_SIZE, SdImport, read_sd_folder
+from ranger_app.io.sd_import import (
+    THUMB_SIZE,
+    ClockFix,
+    SdImport,
+    card_window,
+    clock_fix,
+    read_sd_folder,
+)
 from ranger_app.store.camtraps import (
     camera_values,
     last_visit,
@@ -73,6 +82,7 @@ from ranger_app.store.camtraps import (
 from ranger_app.store.db import Database
 from ranger_app.store.queries import people, stations
 from ranger_app.ui import workers
+from ranger_app.ui.camtrap_clock import ClockBanner
 from ranger_app.ui.record_editor import RecordEditor
 from ranger_app.ui.widgets import LanguageMark, LocalDateTimeEdit, VocabCombo
 
@@ -367,6 +377,9 @@ class ServiceVisitEditor(RecordEditor):
         self.import_button.clicked.connect(self.choose_card_folder)
         self.images_summary = QLabel()
         self.images_summary.setWordWrap(True)
+        self.clock_banner = ClockBanner()
+        self.clock_banner.correct.connect(self.clock_offset.setValue)  # moves the images
+        self.clock_banner.keep.connect(self._clock_kept)
         self.images = QListWidget()
         self.images.setViewMode(QListWidget.ViewMode.IconMode)
         self.images.setIconSize(QSize(ICON, ICON))
@@ -405,6 +418,7 @@ class ServiceVisitEditor(RecordEditor):
         photos_row.addWidget(self.attach_button)
         layout = QVBoxLayout(page)
         layout.addLayout(top)
+        layout.addWidget(self.clock_banner)
         layout.addWidget(self.images, 3)
         layout.addLayout(classify)
         layout.addWidget(self.skipped_label)
@@ -480,6 +494,8 @@ class ServiceVisitEditor(RecordEditor):
         self.refresh_card()
         self.refresh_images()
         self.refresh_outcome()
+        if self.clock_banner.isVisibleTo(self):
+            self.check_clock()  # typed by hand: the banner follows (and goes when all fit)
 
     def _camera_clock_read(self) -> None:
         """The time the camera showed at the visit gives the offset (camera minus true)."""
@@ -560,12 +576,30 @@ class ServiceVisitEditor(RecordEditor):
         self.refresh_card()
         self.refresh_images()
         self.refresh_outcome()
+        result.clock = self.check_clock()
         self.tabs.setCurrentIndex(2)
         self.status_label.setText(ngettext(
             "{n} image imported", "{n} images imported", result.count).format(n=result.count)
             + (" · " + ngettext("{n} file skipped", "{n} files skipped",
                                 len(result.skipped)).format(n=len(result.skipped))
                if result.skipped else ""))
+
+    def check_clock(self) -> ClockFix | None:
+        """Images (earlier and new) dated outside the deployment the card belongs to.
+
+        Worked out on the GUI thread once the images joined the visit, from the visit as it
+        stands then (its time and clock offset may have been edited during the import); a
+        visit that opens the first deployment has no window, so no banner.
+        """
+        window = card_window(self.db, replace(self.visit, images=[], photos=[]))
+        fix = None if window is None else clock_fix(self.visit.images, *window,
+                                                    self.visit.clock_offset_s)
+        self.clock_banner.show_fix(fix, self.visit.tz)
+        return fix
+
+    def _clock_kept(self) -> None:
+        self.status_label.setText(_(
+            "Image times kept: the export flags the images outside the deployment."))
 
     # --- photos of the site -------------------------------------------------------------
 
@@ -863,5 +897,6 @@ class ServiceVisitEditor(RecordEditor):
         self.classify_button.setText(_("Apply"))
         self.photos_label.setText(_("Photos of the site"))
         self.attach_button.setText(_("Attach photos…"))
+        self.clock_banner.retranslate()
         for combo in (self.visit_type, self.arrival, self.battery_type):
             combo.retranslate()
