@@ -31,10 +31,12 @@ from ranger_app.domain.camtraps import (
     OutputNotEmpty,
     ServiceVisitValue,
 )
-from ranger_app.io.camtrapdp import PROFILE_URL, SCHEMA_URLS, export_camtrapdp
+from ranger_app.io.camtrapdp import PROFILE_URL, SCHEMA_URLS, build_package, export_camtrapdp
 from ranger_app.io.sd_import import read_sd_folder
 from ranger_app.store import camtraps as store
+from ranger_app.store.camtraps import camtrap_data
 from ranger_app.store.db import Database
+from ranger_app.store.models import Station
 from tests.conftest import CAMTRAP_SPEC
 from tests.test_camtrap_sd_import import make_card
 
@@ -260,3 +262,91 @@ def test_demo_database_exports_valid_with_split_deployments(db: Database, tmp_pa
     dead = [v for v in splits if v["arrivalStatus"] == "BATTERY_DEAD"]
     assert dead and all(deps[v["deploymentID"]]["deploymentEnd"] == v["lastImageTimestamp"]
                         for v in dead)
+
+
+# --- issue 10.7: misdated media, licences, packages of several stations -------------------------
+
+def test_media_outside_their_deployment_flag_it_and_still_validate(
+        db: Database, tmp_path: Path, validate: Validate) -> None:
+    made = station_with_images(db, tmp_path)
+    swap = store.load_service_visit(db, made["swap"].uuid)
+    late = sorted(swap.images, key=lambda i: i.filename)[-2:]  # a clock a year fast
+    for image in late:
+        assert image.taken_at is not None
+        image.taken_at += timedelta(days=365, hours=3)
+    store.save_service_visit(db, swap)
+    out = tmp_path / "flagged"
+    summary = export_camtrapdp(db, out)
+    report = validate(out)
+    assert report.valid, errors(report)
+    assert (summary.media, summary.media_outside_deployment) == (10, 2)
+
+    deps = {r["deploymentID"]: r for r in read_csv(out / "deployments.csv")}
+    closed = deps[swap.deployment_uuid or ""]
+    assert closed["timestampIssues"] == "true"
+    assert closed["deploymentComments"].startswith("2 media files dated outside the deployment")
+    assert {r["timestampIssues"] for k, r in deps.items() if k != swap.deployment_uuid} == {
+        "false"}
+    media = read_csv(out / "media.csv")
+    flagged = {m["mediaID"] for m in media if m["mediaComments"]}
+    assert flagged == {image.uuid for image in late}
+    assert all(m["deploymentID"] == swap.deployment_uuid for m in media)  # still linked
+    note = next(m["mediaComments"] for m in media if m["mediaComments"])
+    assert note == ("timestamp outside the deployment (2021-03-01T13:00:00+10:00 - "
+                    "2021-04-20T13:00:00+10:00): camera clock suspect")
+    obs = read_csv(out / "observations.csv")
+    assert [o["eventID"] for o in obs if o["observationComments"]] == [
+        min(late, key=lambda i: i.taken_at or T0).uuid]
+
+
+def test_licenses_default_and_per_database(db: Database, tmp_path: Path) -> None:
+    station_with_images(db, tmp_path)
+    assert build_package(camtrap_data(db)).descriptor["licenses"] == [
+        {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+         "title": "Creative Commons Attribution 4.0 International", "scope": "data"},
+        {"name": "CC-BY-NC-4.0", "path": "https://creativecommons.org/licenses/by-nc/4.0/",
+         "title": "Creative Commons Attribution-NonCommercial 4.0 International",
+         "scope": "media"}]
+    db.set_meta({"camtrapdp.license.data": "CC0-1.0",
+                 "camtrapdp.license.media": " LicenseRef-KED-media "})
+    licenses = build_package(camtrap_data(db)).descriptor["licenses"]
+    assert licenses == [
+        {"name": "CC0-1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/",
+         "title": "Creative Commons Zero 1.0 Universal", "scope": "data"},
+        {"name": "LicenseRef-KED-media", "scope": "media"}]  # unknown: its name only
+
+
+def test_one_station_is_named_after_it_several_after_the_park(
+        db: Database, tmp_path: Path, validate: Validate) -> None:
+    station_with_images(db, tmp_path)
+    one = build_package(camtrap_data(db)).descriptor
+    assert (one["name"], one["title"]) == ("ranger-field-log-camera-traps-ked",
+                                           "Camera traps: Кедровая падь")
+    assert one["contributors"] == [{"title": "Кедровая падь", "role": "rightsHolder"}]
+
+    with db.writer() as s:
+        other = Station(code="ZEM", name="Земляничный")
+        s.add(other)
+        s.flush()
+        other_uuid = other.uuid
+    far = store.save_location(db, LocationValue(code="ZEM-C01", station_uuid=other_uuid,
+                                                lat=43.4, lon=131.9))
+    cam = store.save_camera(db, CameraValue(serial="ZX3", make="Reconyx"))
+    store.save_service_visit(db, ServiceVisitValue(
+        location_uuid=far.uuid, camera_uuid=cam.uuid, visit_type="DEPLOY",
+        visited_at=T0 + timedelta(days=2)))
+    out = tmp_path / "park"
+    export_camtrapdp(db, out)
+    report = validate(out)
+    assert report.valid, errors(report)
+    both = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert both["name"] == "ranger-field-log-camera-traps-land-of-big-cats"
+    end = both["temporal"]["end"]
+    assert both["title"] == f"Camera traps: Land of Big Cats, 2021-03-01 to {end}"
+    assert both["contributors"][0]["title"] == "Land of Big Cats"
+    assert {c["title"] for c in both["contributors"][1:]} == {"Кедровая падь", "Земляничный"}
+
+    db.set_meta({"camtrapdp.park": "Земля леопарда / Leopard Land"})
+    named = build_package(camtrap_data(db)).descriptor
+    assert named["name"] == "ranger-field-log-camera-traps-leopard-land"
+    assert named["title"].startswith("Camera traps: Земля леопарда / Leopard Land, ")

@@ -249,7 +249,9 @@ def _cell(value: Any) -> str:
 
 
 def _safe_name(text: str) -> str:
-    name = re.sub(r"[^-a-z0-9._]+", "-", text.lower()).strip("-.")
+    """A Data Package name (^[a-z0-9._-]+$): other characters (Cyrillic, spaces) become one
+    `-`."""
+    name = re.sub(r"-{2,}", "-", re.sub(r"[^-a-z0-9._]+", "-", text.lower())).strip("-.")
     return name or "station"
 
 

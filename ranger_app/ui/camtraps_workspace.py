@@ -411,6 +411,13 @@ class CameraTrapsWorkspace(QWidget):
                 "{n} location with tiger or leopard detections has rounded coordinates.",
                 "{n} locations with tiger or leopard detections have rounded coordinates.",
                 summary.rounded_locations).format(n=summary.rounded_locations)
+        if summary.media_outside_deployment:
+            text += " " + ngettext(
+                "{n} image is dated outside its deployment: the deployment is marked as "
+                "having timestamp issues.",
+                "{n} images are dated outside their deployment: those deployments are marked "
+                "as having timestamp issues.",
+                summary.media_outside_deployment).format(n=summary.media_outside_deployment)
         self.summary.setText(text)
         QMessageBox.information(self, _("Export Camtrap DP"), text)
 
