@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -204,6 +205,35 @@ def shoot_camtraps(db: Database, visit_uuid: str, lang: str) -> None:
     close_editor(editor)
     workspace.close()
     workers.wait_for_all()
+
+
+def shoot_camtrap_clock(db: Database, lang: str) -> None:
+    """A card whose camera clock ran a year and three hours fast: the banner over the images
+    offers the correction (issue 10.7)."""
+    from ranger_app.store.camtraps import location_values, running_deployment
+    from ranger_app.ui import workers
+    from ranger_app.ui.camtrap_editor import ServiceVisitEditor, new_visit
+    from tests.camtrap_photos import write_photo
+
+    loc = next(x for x in location_values(db)
+               if x.uuid and (dep := running_deployment(db, x.uuid)) is not None
+               and dep.start_at < datetime.now(UTC) - timedelta(days=10))
+    card = Path(tempfile.mkdtemp(prefix="ranger-shots-card-")) / "DCIM" / "100RECNX"
+    card.mkdir(parents=True)
+    true_first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    for i in range(6):
+        when = true_first + timedelta(seconds=2 * i) + timedelta(days=365, hours=3)
+        write_photo(card / f"RCNX{i + 1:04d}.JPG", i, when.astimezone(ZoneInfo(loc.tz)))
+    editor = ServiceVisitEditor(db, new_visit(db, loc))
+    editor.resize(1200, 820)
+    editor.show()
+    editor.import_card(card.parents[1])
+    wait_until(lambda: editor.last_import is not None, "the card import")
+    wait_until(lambda: editor.clock_banner.isVisible(), "the clock banner")
+    shoot(editor, "camtraps-clock-banner", lang)
+    close_editor(editor)
+    workers.wait_for_all()
+    shutil.rmtree(card.parents[1], ignore_errors=True)
 
 
 # --- effort and review -------------------------------------------------------------------------
@@ -529,6 +559,7 @@ def main() -> None:
         ("feeding", lambda lang: shoot_feeding(db, picks.feeding_site, picks.feeding_visit,
                                                lang)),
         ("camtraps", lambda lang: shoot_camtraps(db, picks.camera_visit, lang)),
+        ("camtrap_clock", lambda lang: shoot_camtrap_clock(db, lang)),
         ("effort", lambda lang: shoot_effort(season, lang)),
         ("sync_export", lambda lang: shoot_export_summary(world, lang)),
         ("sync_import", lambda lang: shoot_import_dry_run(world, lang)),

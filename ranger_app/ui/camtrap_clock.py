@@ -29,6 +29,14 @@ def clock_amount(seconds: int) -> str:
     return " ".join(parts)
 
 
+def _sentences(*parts: str) -> str:
+    """Sentences joined as the language writes them: no space after a full-width stop."""
+    out = ""
+    for part in parts:
+        out += part if not out or out[-1] in "。！？" else " " + part
+    return out
+
+
 def clock_text(fix: ClockFix, tz: str) -> str:
     """What the banner says: how many images, the deployment, and the fix or why none."""
     n = fix.outside
@@ -38,16 +46,16 @@ def clock_text(fix: ClockFix, tz: str) -> str:
         n=fmt.number(n, 0), start=fmt.datetime_short(fix.start, tz),
         end=fmt.datetime_short(fix.end, tz))
     if fix.offset_s is None:
-        return text + " " + _(
+        return _sentences(text, _(
             "No single clock correction puts them all inside it, so the times stay as they "
-            "are and the Camtrap DP export will flag them as timestamp issues.")
+            "are and the Camtrap DP export will flag them as timestamp issues."))
     amount = clock_amount(fix.offset_s)
     clock = (_("The camera clock looks off by {amount}: it ran fast.") if fix.offset_s > 0
              else _("The camera clock looks off by {amount}: it ran slow.")).format(
         amount=amount)
-    return " ".join((text, clock, _(
+    return _sentences(text, clock, _(
         "Correct the times? If you keep them, the Camtrap DP export will flag them as "
-        "timestamp issues.")))
+        "timestamp issues."))
 
 
 class ClockBanner(QFrame):
