@@ -34,7 +34,7 @@ class LayerSource(QObject):
     changed = Signal()  # new drawings, or a layer shown or hidden
 
     def __init__(self, db: Any, settings: Any = None,
-                 read: Callable[[Any], list[MapLayer]] = _read_layers) -> None:
+                 read: Callable[[Any], list[MapLayer]] | None = None) -> None:
         super().__init__()
         self.db = db
         self.settings = settings
@@ -47,7 +47,7 @@ class LayerSource(QObject):
         """Read and build again in a worker (after an import brought a layer, or one added)."""
         if self._worker is not None:
             self._worker.cancel()
-        db, read = self.db, self.read
+        db, read = self.db, self.read or _read_layers
 
         def job(progress: Any, cancelled: Callable[[], bool]) -> list[LayerDrawing]:
             return build_drawings(read(db), cancelled)
