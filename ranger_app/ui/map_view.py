@@ -603,6 +603,7 @@ class MapView(QGraphicsView):
         for button in (self.basemap.button, self.layers.button):
             if button.isVisible():
                 boxes.append(QRectF(button.geometry()).adjusted(-4, -4, 4, 4))
+        boxes += [box for box, _text in self._grid_labels(vp)]  # the degrees stay readable
         return boxes
 
     def _layers_anchor(self) -> QPoint:
@@ -686,13 +687,11 @@ class MapView(QGraphicsView):
                 value=n)
         return _("{value}° E").format(value=n) if value >= 0 else _("{value}° W").format(value=n)
 
-    def _draw_grid_labels(self, painter: QPainter, vp: QRectF,
-                          reserved: Sequence[QRectF]) -> None:
+    def _grid_labels(self, vp: QRectF) -> list[tuple[QRectF, str]]:
+        """Where the degree labels along the top and left edges go, and their texts."""
         step = self._grid_step()
         decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-        font = self._small_font(-1.5)
-        fm = QFontMetricsF(font)
-        painter.setFont(font)
+        fm = QFontMetricsF(self._small_font(-1.5))
         north, west = unproject(self.mapToScene(vp.topLeft().toPoint()))
         south, east = unproject(self.mapToScene(vp.bottomRight().toPoint()))
         labels: list[tuple[QRectF, str]] = []
@@ -706,6 +705,12 @@ class MapView(QGraphicsView):
             text = self._degree_text(lat, decimals, "lat")
             labels.append((QRectF(vp.left() + 3, y - fm.height() - 4,
                                   fm.horizontalAdvance(text) + 6, fm.height() + 2), text))
+        return labels
+
+    def _draw_grid_labels(self, painter: QPainter, vp: QRectF,
+                          reserved: Sequence[QRectF]) -> None:
+        painter.setFont(self._small_font(-1.5))
+        labels = self._grid_labels(vp)
         taken = list(reserved)
         for box, text in labels:
             if not vp.contains(box) or any(box.intersects(r) for r in taken):
