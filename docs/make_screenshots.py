@@ -84,6 +84,7 @@ def shoot_main_window(db: Database, lang: str) -> None:
     window = MainWindow(db)
     window.resize(1280, 760)
     window.show()
+    wait_until(lambda: not window.layer_source.loading(), "map layers")
     shoot(window, "patrol-list", lang)
     for i, name in ((1, "fires"), (2, "feeding-sites"), (3, "camera-traps")):
         window.workspaces.setCurrentIndex(i)
