@@ -85,6 +85,7 @@ def shoot_main_window(db: Database, lang: str) -> None:
     window = MainWindow(db)
     window.resize(1280, 760)
     window.show()
+    wait_until(lambda: not window.layer_source.loading(), "map layers")
     shoot(window, "patrol-list", lang)
     for i, name in ((1, "fires"), (2, "feeding-sites"), (3, "camera-traps")):
         window.workspaces.setCurrentIndex(i)
@@ -119,17 +120,29 @@ def shoot_first_run(lang: str) -> None:
 _CATALOGS: list[object] = []  # a registered catalog lives while something holds it
 
 
-def shoot_on_basemap(db: Database, patrol_uuid: str, fire_uuid: str, lang: str) -> None:
-    """The patrol editor and the fires workspace over the demo's topographic basemap."""
+def map_sources(db: Database) -> tuple[object, object]:
+    """The basemap catalog and the vector layers of `db`, as the main window registers them
+    (editors and the review view find them by their database); layers read in a worker."""
     from ranger_app.settings import Settings
+    from ranger_app.ui.layer_source import LayerSource, register_source
+    from ranger_app.ui.map_tiles import BasemapCatalog, register_catalog
+
+    if not _CATALOGS:
+        settings = Settings()
+        _CATALOGS.append(register_catalog(BasemapCatalog(db, settings)))
+        _CATALOGS.append(register_source(LayerSource(db, settings)))
+    catalog, source = _CATALOGS
+    wait_until(lambda: not source.loading(), "map layers")  # type: ignore[attr-defined]
+    return catalog, source
+
+
+def shoot_on_basemap(db: Database, patrol_uuid: str, fire_uuid: str, lang: str) -> None:
+    """The patrol editor and the fires workspace over the demo's basemap and map layers."""
     from ranger_app.store.patrols import load_patrol
     from ranger_app.ui.fires_workspace import FiresWorkspace
-    from ranger_app.ui.map_tiles import BasemapCatalog, register_catalog
     from ranger_app.ui.patrol_editor import PatrolEditor
 
-    if not _CATALOGS:  # as the main window does for its database
-        _CATALOGS.append(register_catalog(BasemapCatalog(db, Settings())))
-    catalog = _CATALOGS[0]
+    catalog, _source = map_sources(db)
 
     def tiles_done() -> bool:
         layer = catalog.layer  # type: ignore[attr-defined]
@@ -256,6 +269,7 @@ def shoot_review(db: Database, patrol_uuid: str, lang: str) -> None:
     from ranger_app.ui import workers
     from ranger_app.ui.review import ReviewQueue
 
+    map_sources(db)  # the inspector reads the track over the basemap and the quarters
     queue = ReviewQueue(db)
     queue.resize(1180, 430)
     queue.show()

@@ -18,6 +18,7 @@ class Settings:
     autosave_seconds: float = 2.0
     recent: list[str] = field(default_factory=list)
     basemap: str = ""  # sha256 of the basemap shown under the maps; "none": the grid only
+    hidden_layers: list[str] = field(default_factory=list)  # uuids of map layers switched off
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

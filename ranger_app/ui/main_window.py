@@ -73,6 +73,9 @@ class MainWindow(QMainWindow):
 
         # what every map of this database shows under its tracks (editors find it by db)
         self.basemap_catalog = register_catalog(BasemapCatalog(db, self.settings))
+        from ranger_app.ui.layer_source import LayerSource, register_source
+
+        self.layer_source = register_source(LayerSource(db, self.settings))  # read in a worker
         self.patrols = PatrolListPage(PatrolListSource(db))
         self.patrols.openPatrol.connect(self.open_patrol)
         self.patrols.newPatrol.connect(self.new_patrol)

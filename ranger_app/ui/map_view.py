@@ -38,8 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ranger_app.domain.layers import MapLayer
 from ranger_app.domain.track import FLAG_TOO_FAST, TrackPoint, pack_points, unpack_latlon
 from ranger_app.i18n import _, babel_locale
+from ranger_app.ui import workers
+from ranger_app.ui.map_layers import LayerPainter
 from ranger_app.ui.map_tiles import BasemapPainter
 
 # --- projection ---------------------------------------------------------------------------
@@ -371,6 +374,7 @@ class MapView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(240, 180)
         self.basemap = BasemapPainter(self, (LON0 * _KX, _Y0))  # tiles, under everything
+        self.layers = LayerPainter(self)  # vector layers, between the tiles and the tracks
         self._update_scene_rect()
         self.retranslate()
         self.fit_all()
@@ -393,6 +397,12 @@ class MapView(QGraphicsView):
             self._scene.addItem(item)
             self._tracks[track.key] = item
         self._content_changed()
+
+    def set_layers(self, layers: Sequence[MapLayer]) -> workers.Worker:
+        """Draw these vector layers on this map (instead of the database's); built off the
+        UI thread, shown when ready. Maps in the app get their database's layers by
+        themselves (ui.layer_source)."""
+        return self.layers.set_layers(layers)
 
     def set_observations(self, items: Sequence[MapMarker]) -> None:
         """Replace every observation marker."""
@@ -579,6 +589,33 @@ class MapView(QGraphicsView):
             lines.append(QLineF(rect.left(), y, rect.right(), y))
         if lines:
             painter.drawLines(lines)
+        self._place_layers_button()  # the basemap button may have just appeared
+        self.layers.paint(painter, rect, self.control_rects())
+
+    def control_rects(self) -> list[QRectF]:
+        """Viewport boxes of the map's own controls: labels on the map keep clear of them."""
+        vp = QRectF(self.viewport().rect())
+        fm = QFontMetricsF(self._small_font(+1, bold=True))
+        boxes = [QRectF(vp.right() - 10 - 30, vp.top() + 10, 30, 26 + fm.height())]
+        fs = QFontMetricsF(self._small_font())
+        h = fs.height() + 20
+        boxes.append(QRectF(vp.left() + 10, vp.bottom() - 10 - h, SCALE_BAR_MAX_PX + 40, h))
+        for button in (self.basemap.button, self.layers.button):
+            if button.isVisible():
+                boxes.append(QRectF(button.geometry()).adjusted(-4, -4, 4, 4))
+        boxes += [box for box, _text in self._grid_labels(vp)]  # the degrees stay readable
+        return boxes
+
+    def _layers_anchor(self) -> QPoint:
+        b = self.basemap.button
+        if b.isVisible():
+            return QPoint(b.x() - 6, b.y())
+        return QPoint(self.viewport().width() - 10, 64)
+
+    def _place_layers_button(self) -> None:
+        at = self._layers_anchor()
+        if at != self.layers.anchor():
+            self.layers.place(at)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         painter.save()
@@ -650,13 +687,11 @@ class MapView(QGraphicsView):
                 value=n)
         return _("{value}° E").format(value=n) if value >= 0 else _("{value}° W").format(value=n)
 
-    def _draw_grid_labels(self, painter: QPainter, vp: QRectF,
-                          reserved: Sequence[QRectF]) -> None:
+    def _grid_labels(self, vp: QRectF) -> list[tuple[QRectF, str]]:
+        """Where the degree labels along the top and left edges go, and their texts."""
         step = self._grid_step()
         decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-        font = self._small_font(-1.5)
-        fm = QFontMetricsF(font)
-        painter.setFont(font)
+        fm = QFontMetricsF(self._small_font(-1.5))
         north, west = unproject(self.mapToScene(vp.topLeft().toPoint()))
         south, east = unproject(self.mapToScene(vp.bottomRight().toPoint()))
         labels: list[tuple[QRectF, str]] = []
@@ -670,6 +705,12 @@ class MapView(QGraphicsView):
             text = self._degree_text(lat, decimals, "lat")
             labels.append((QRectF(vp.left() + 3, y - fm.height() - 4,
                                   fm.horizontalAdvance(text) + 6, fm.height() + 2), text))
+        return labels
+
+    def _draw_grid_labels(self, painter: QPainter, vp: QRectF,
+                          reserved: Sequence[QRectF]) -> None:
+        painter.setFont(self._small_font(-1.5))
+        labels = self._grid_labels(vp)
         taken = list(reserved)
         for box, text in labels:
             if not vp.contains(box) or any(box.intersects(r) for r in taken):
@@ -753,6 +794,7 @@ class MapView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.basemap.place(QPoint(self.viewport().width() - 10, 64))  # under the north arrow
+        self.layers.place(self._layers_anchor())  # left of the basemap button
         if self._auto_fit:
             self.fit_all()
 
@@ -761,6 +803,8 @@ class MapView(QGraphicsView):
         """Texts drawn on the map are built at paint time; only the names need setting."""
         self.setAccessibleName(_("Map"))
         self.basemap.retranslate()
+        self.layers.retranslate()
+        self.layers.place(self._layers_anchor())
         self.viewport().update()
 
     def changeEvent(self, event: QEvent) -> None:

@@ -56,6 +56,9 @@ class SyncMenu(Retranslating, QMenu):
         catalog = getattr(self.main_window, "basemap_catalog", None)
         if catalog is not None:
             catalog.reload()  # HQ may have sent a basemap
+        source = getattr(self.main_window, "layer_source", None)
+        if source is not None:
+            source.reload()  # or a map layer
         tabs = getattr(self.main_window, "workspaces", None)
         for i in range(tabs.count() if tabs is not None else 0):
             refresh = getattr(tabs.widget(i), "refresh", None)
