@@ -44,7 +44,7 @@ from ranger_app.domain.track import NO_TIME, point_array
 _R = 6_371_008.8
 _M_PER_DEG = _R * math.pi / 180
 _ON_EDGE_DEG = 1e-9  # closer to the border than this (about 0.1 mm) is on it
-PARK_KIND, BORDER_KIND = "park_boundary", "state_border"
+PARK_KIND, BORDER_KIND = "park_boundary", "state_border"  # the layer kinds checked
 
 
 # --- the layers as geometries -------------------------------------------------------------
