@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ranger_app.i18n import _
+from ranger_app.i18n import _, ngettext
 from ranger_app.i18n import formats as fmt
 from ranger_app.reports.area_filter import (
     QUARTER_KIND,
@@ -242,7 +242,8 @@ class AreaDrawDialog(QDialog):
         elif self.tool.closed:
             self.state.setText(_("The corners lie on one line: draw the area again."))
         else:
-            self.state.setText(_("{n} corners").format(n=len(self.tool.corners)))
+            n = len(self.tool.corners)
+            self.state.setText(ngettext("{n} corner", "{n} corners", n).format(n=n))
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Draw an area"))
