@@ -78,7 +78,7 @@ class _QuarterFilter(QSortFilterProxyModel):
 
     def set_text(self, text: str) -> None:
         self.words = text.casefold().split()
-        self.invalidateFilter()
+        self.invalidate()
 
     def filterAcceptsRow(self, row: int,
                          parent: QModelIndex | QPersistentModelIndex) -> bool:

@@ -97,8 +97,10 @@ class AreaDrawTool(QObject):
         return True
 
     def cancel(self) -> None:
+        """Drop the corners drawn so far; the tool goes on drawing a new polygon."""
         self.corners, self.closed = [], False
-        self.stop()
+        self._hover = None
+        self._redraw()
         self.cancelled.emit()
 
     # --- drawing ---------------------------------------------------------------------------
