@@ -49,6 +49,7 @@ from ranger_app.ui.map_area_tool import AreaDrawTool
 from ranger_app.ui.map_view import MapView
 
 CHOICE_ROLE = Qt.ItemDataRole.UserRole + 1
+LABEL_MAX_PX = 240  # a long district name is cut short (whole in the tool tip)
 EXPAND_UP_TO = 300  # matching quarters shown opened under their districts
 
 
@@ -268,7 +269,9 @@ class AreaFilterBar(QWidget):
         self.area: Area | None = None
         self.dialog: QDialog | None = None
         self.button = QToolButton()
-        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # InstantPopup draws its arrow over the text's last letter; a split button does not
+        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.button.clicked.connect(self.button.showMenu)
         self.menu = QMenu(self.button)
         self.quarter_action = self.menu.addAction("")
         self.draw_action = self.menu.addAction("")
@@ -297,9 +300,11 @@ class AreaFilterBar(QWidget):
 
     def _show(self, busy: bool = False) -> None:
         area = self.area
-        self.label.setText("" if area is None else describe_area(area)
-                           + (" …" if busy else ""))
-        self.label.setToolTip("" if area is None else filter_note(area))
+        text = "" if area is None else describe_area(area) + (" …" if busy else "")
+        self.label.setText(self.label.fontMetrics().elidedText(
+            text, Qt.TextElideMode.ElideRight, LABEL_MAX_PX))
+        self.label.setToolTip("" if area is None else
+                              describe_area(area) + "\n" + filter_note(area))
         self.label.setVisible(area is not None)
         self.clear_button.setVisible(area is not None)
 

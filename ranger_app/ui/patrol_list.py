@@ -192,6 +192,7 @@ class PatrolListPage(QWidget):
         self.status = QComboBox()
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(180)
         self.area_bar = AreaFilterBar(source.db, self)
         self.area_uuids: frozenset[str] | None = None  # patrols through the chosen place
         self._area_generation = 0
