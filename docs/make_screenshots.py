@@ -349,6 +349,15 @@ def shoot_quarter_filter(db: Database, patrol_uuid: str, lang: str) -> None:
     dialog.move(window.geometry().center() - dialog.rect().center())
     shoot(dialog, "quarter-picker", lang)
     dialog.close()
+    draw = page.area_bar.draw_area()  # an area being drawn: four corners, the mouse on a fifth
+    settle()
+    from ranger_app.ui.map_view import project
+
+    for lat, lon in ((43.05, 131.05), (43.12, 131.3), (42.95, 131.4), (42.85, 131.2)):
+        draw.tool.add_corner(draw.map.mapFromScene(project(lat, lon)))
+    draw.tool.close_area()
+    shoot(draw, "area-draw", lang)
+    draw.close()
     done: list[bool] = []
     page.areaApplied.connect(lambda: done.append(True))
     page.area_bar.set_area(quarter.area())

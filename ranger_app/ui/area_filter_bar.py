@@ -186,6 +186,14 @@ class QuarterDialog(QDialog):
 
 # --- drawing an area ------------------------------------------------------------------------
 
+class _DrawingMap(MapView):
+    """The map without its "No track yet: import a GPX file" hint: here no track is wanted.
+    (A public switch on MapView would be cleaner; map_view.py is not this module's.)"""
+
+    def _draw_empty(self, painter: object, vp: object) -> None:
+        return None
+
+
 class AreaDrawDialog(QDialog):
     """A map to draw the area on, with what to do written above it."""
 
@@ -195,7 +203,7 @@ class AreaDrawDialog(QDialog):
         self.resize(900, 640)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.map = MapView()
+        self.map = _DrawingMap()
         self.tool = AreaDrawTool(self.map)
         self.tool.finished.connect(self._closed)
         self.tool.changed.connect(self._show_state)
