@@ -297,6 +297,120 @@ def sign_out() -> None:
     hub().set(None)
 
 
+# --- map layers in use: review warnings, the quarter filter (issue 11) ----------------------
+
+def demo_layers(db: Database, patrol_uuid: str) -> list:
+    """A park boundary, the state border and a quarter grid for the demo park. The demo has
+    no layer files, so these are drawn here: the border runs north-south through the
+    submitted patrol's westmost observations (the park ends at the border), so that patrol
+    shows both warnings; 320 quarters of 0.05° in four districts cover the park."""
+    from shapely.geometry import LineString, box
+
+    from ranger_app.demo.places import FOREST_DISTRICTS, PARK
+    from ranger_app.domain.layers import LayerFeature, MapLayer, default_style
+    from ranger_app.domain.track import unpack_latlon
+    from ranger_app.store.patrols import load_patrol
+
+    patrol = load_patrol(db, patrol_uuid)
+    lons = sorted(o.lon for o in patrol.observations if o.lon is not None)
+    track = [lon for t in patrol.tracks for _lat, lon in unpack_latlon(t.points)]
+    west = (lons[0] + lons[1]) / 2 if len(lons) > 1 else (min(track) + max(track)) / 2
+    border = LineString([(west + 0.004 * ((k % 2) - 0.5), PARK.south - 0.2 + 0.05 * k)
+                         for k in range(int((PARK.north - PARK.south + 0.4) / 0.05) + 1)])
+    park = box(west, PARK.south, PARK.east, PARK.north)
+    quarters = []
+    rows, cols = round((PARK.north - PARK.south) / 0.05), round((PARK.east - PARK.west) / 0.05)
+    numbers: dict[str, int] = {}
+    for r in range(rows):
+        for c in range(cols):
+            district = FOREST_DISTRICTS[(2 if r < rows // 2 else 0) + (c >= cols // 2)]
+            numbers[district] = numbers.get(district, 0) + 1
+            s, w = PARK.south + 0.05 * r, PARK.west + 0.05 * c
+            quarters.append(LayerFeature(box(w, s, w + 0.05, s + 0.05),
+                                         str(numbers[district]), district))
+
+    def layer(kind: str, name: str, features: list) -> MapLayer:
+        return MapLayer(kind, name, kind, default_style(kind), tuple(features))
+
+    return [layer("park_boundary", "Земля леопарда", [LayerFeature(park)]),
+            layer("state_border", "Государственная граница", [LayerFeature(border)]),
+            layer("forest_quarter", "Кварталы", quarters)]
+
+
+def use_layers(layers: list) -> None:
+    """Every window reads these layers (as if HQ had added them and they had synced)."""
+    from ranger_app.ui import layer_source
+
+    layer_source.map_layers = lambda _db: list(layers)  # type: ignore[assignment]
+
+
+def shoot_layer_review(db: Database, patrol_uuid: str, lang: str) -> None:
+    """The review view with a track crossing the state border and an observation outside
+    the park boundary (needs an inspector signed in)."""
+    from ranger_app.ui import workers
+    from ranger_app.ui.review import ReviewView
+
+    use_layers(demo_layers(db, patrol_uuid))
+    view = ReviewView(db, patrol_uuid)
+    kinds = {w.kind for w in view.warnings}
+    assert {"outside_park", "crosses_border"} <= kinds, kinds
+    view.resize(1400, 860)
+    view.show()
+    shoot(view, "review-layer-warnings", lang)
+    view.close()
+    workers.wait_for_all()
+
+
+def shoot_quarter_filter(db: Database, patrol_uuid: str, lang: str) -> None:
+    """The patrol list filtered to the quarter the longest patrol starts in, and the
+    quarter picker with a search typed."""
+    from PySide6.QtCore import Qt
+
+    from ranger_app.domain.track import unpack_latlon
+    from ranger_app.reports.area_filter import quarter_choices
+    from ranger_app.store.patrols import load_patrol
+    from ranger_app.ui import workers
+    from ranger_app.ui.main_window import MainWindow
+
+    layers = demo_layers(db, patrol_uuid)
+    use_layers(layers)
+    lat, lon = unpack_latlon(load_patrol(db, patrol_uuid).tracks[0].points)[0]
+    from shapely.geometry import Point
+
+    quarter = next(q for q in quarter_choices(layers) if q.geometry.covers(Point(lon, lat)))
+    window = MainWindow(db)
+    window.resize(1280, 760)
+    window.show()
+    page = window.patrols
+    dialog = page.area_bar.choose_quarter()
+    dialog.search.setText(quarter.label)
+    for d in range(dialog.proxy.rowCount()):  # the quarter the list is filtered on next
+        parent = dialog.proxy.index(d, 0)
+        for q in range(dialog.proxy.rowCount(parent)):
+            index = dialog.proxy.index(q, 0, parent)
+            if index.data(Qt.ItemDataRole.UserRole + 1) == quarter:
+                dialog.tree.setCurrentIndex(index)
+    dialog.move(window.geometry().center() - dialog.rect().center())
+    shoot(dialog, "quarter-picker", lang)
+    dialog.close()
+    draw = page.area_bar.draw_area()  # an area being drawn: four corners, the mouse on a fifth
+    settle()
+    from ranger_app.ui.map_view import project
+
+    for lat, lon in ((43.05, 131.05), (43.12, 131.3), (42.95, 131.4), (42.85, 131.2)):
+        draw.tool.add_corner(draw.map.mapFromScene(project(lat, lon)))
+    draw.tool.close_area()
+    shoot(draw, "area-draw", lang)
+    draw.close()
+    done: list[bool] = []
+    page.areaApplied.connect(lambda: done.append(True))
+    page.area_bar.set_area(quarter.area())
+    wait_until(lambda: bool(done), "the quarter filter")
+    shoot(window, "patrol-list-quarter", lang)
+    window.close()
+    workers.wait_for_all()
+
+
 # --- sync: two stations and HQ -----------------------------------------------------------------
 
 T0 = datetime(2025, 3, 14, 1, 0, tzinfo=UTC)
@@ -583,6 +697,9 @@ def main() -> None:
         ("smart", lambda lang: shoot_smart(db, lang)),
         ("review", lambda lang: (sign_in_inspector(db), shoot_review(db, picks.submitted, lang),
                                  sign_out())),
+        ("layer_review", lambda lang: (sign_in_inspector(db),
+                                       shoot_layer_review(db, picks.submitted, lang), sign_out())),
+        ("quarter_filter", lambda lang: shoot_quarter_filter(db, picks.patrol, lang)),
     ]
     # RANGER_SHOTS=export,fires takes only those (the whole set takes a few minutes)
     only = {n for n in os.environ.get("RANGER_SHOTS", "").split(",") if n}

@@ -206,7 +206,7 @@ def test_every_map_of_the_window_gets_the_databases_layers(
     from ranger_app.ui.main_window import MainWindow
 
     layers = park_layers()
-    monkeypatch.setattr("ranger_app.ui.layer_source._read_layers", lambda _db: layers)
+    monkeypatch.setattr("ranger_app.ui.layer_source.map_layers", lambda _db: layers)
     window = MainWindow(db, settings=Settings())
     qtbot.addWidget(window)
     window.show()

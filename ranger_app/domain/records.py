@@ -128,6 +128,9 @@ class PatrolFilter:
     station_uuid: str | None = None
     status: str | None = None
     text: str = ""
+    # only these patrols (e.g. those through a forest quarter, `reports.area_filter`);
+    # None: no such restriction
+    patrol_uuids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

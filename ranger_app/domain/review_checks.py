@@ -32,7 +32,10 @@ class ReviewWarning:
     gap: ref, at (gap start), seconds, metres, lat/lon (where it starts);
     far_observation: ref (observation uuid), metres (to the nearest track), at, lat/lon;
     observation_outside / track_outside: ref, at;
-    no_track; shared_gpx: ref (the other patrol's number).
+    no_track; shared_gpx: ref (the other patrol's number);
+    outside_park: ref (observation uuid), metres (outside the boundary), at, lat/lon;
+    crosses_border: ref (track name), count (crossings), at, lat/lon (the first crossing).
+    The last two come from `domain.layer_checks`, which needs the park's map layers.
     """
 
     kind: str

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
 
+import numpy as np
+
 from ranger_app.domain.geo import haversine_m
 
 # lat, lon (float64), elevation (float32, NaN when unknown), time (int64 ms UTC, or
@@ -63,6 +65,17 @@ def unpack_points(data: bytes) -> list[TrackPoint]:
 def unpack_latlon(data: bytes) -> list[tuple[float, float]]:
     """Only positions: what the map needs, without building datetimes."""
     return [(lat, lon) for lat, lon, _e, _t, _f in _POINT.iter_unpack(data)]
+
+
+# The same layout as a numpy record: a whole track as arrays without a Python object per point.
+POINT_DTYPE = np.dtype([("lat", "<f8"), ("lon", "<f8"), ("ele", "<f4"), ("time", "<i8"),
+                        ("flags", "u1")])
+assert POINT_DTYPE.itemsize == _POINT.size
+
+
+def point_array(data: bytes) -> np.ndarray:
+    """Packed points as a read-only numpy record array (fields as in `POINT_DTYPE`)."""
+    return np.frombuffer(data, dtype=POINT_DTYPE, count=len(data) // _POINT.size)
 
 
 def point_count(data: bytes) -> int:

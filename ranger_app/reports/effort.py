@@ -432,8 +432,10 @@ def _patrol_query(first: Month | None, last: Month | None, station_uuid: str | N
 
 def patrol_efforts(db: Database, first: Month | None = None, last: Month | None = None, *,
                    station_uuid: str | None = None,
-                   statuses: Collection[str] | None = None) -> list[PatrolEffort]:
-    """The figures of every patrol starting (local month) from `first` to `last`.
+                   statuses: Collection[str] | None = None,
+                   patrol_uuids: Collection[str] | None = None) -> list[PatrolEffort]:
+    """The figures of every patrol starting (local month) from `first` to `last`; with
+    `patrol_uuids`, only of those patrols (whole patrols: `reports.area_filter`).
 
     Five aggregate queries, whatever the number of patrols: patrols, legs, members, track
     sums per leg (stored lengths and moving times, no points unpacked), observation counts
@@ -481,7 +483,10 @@ def patrol_efforts(db: Database, first: Month | None = None, last: Month | None 
         seen[patrol_uuid][category] += n
 
     out: list[PatrolEffort] = []
+    keep = None if patrol_uuids is None else frozenset(patrol_uuids)
     for p in patrols:
+        if keep is not None and p.uuid not in keep:
+            continue  # kept out in Python: an area may hold more patrols than SQL parameters
         month = local_month(p.start_at, p.tz)
         if (first is not None and month < first) or (last is not None and month > last):
             continue
@@ -520,16 +525,20 @@ def _labels(db: Database, group_by: GroupBy, keys: set[str]) -> dict[str, str]:
 def effort_summary(db: Database, group_by: GroupBy = "station", first: Month | None = None,
                    last: Month | None = None, *, station_uuid: str | None = None,
                    statuses: Collection[str] | None = None,
-                   per_month: bool = True) -> list[EffortRow]:
+                   per_month: bool = True,
+                   patrol_uuids: Collection[str] | None = None) -> list[EffortRow]:
     """Effort per group and month (or over the whole range when `per_month` is false).
 
     `group_by`: "station" (each patrol in its station's row), "ranger" (each patrol in the
     row of every member; see the module docstring for what a ranger's row holds) or "all".
     `first`/`last` bound the local month of the patrols' start (None: unbounded);
-    `statuses` keeps only patrols in those review statuses (None: every status). Rows come
-    sorted by period, then label.
+    `statuses` keeps only patrols in those review statuses (None: every status);
+    `patrol_uuids` only those patrols, whole (None: every patrol), e.g. the patrols through a
+    forest quarter (`reports.area_filter.patrols_through`). Rows come sorted by period, then
+    label.
     """
-    efforts = patrol_efforts(db, first, last, station_uuid=station_uuid, statuses=statuses)
+    efforts = patrol_efforts(db, first, last, station_uuid=station_uuid, statuses=statuses,
+                             patrol_uuids=patrol_uuids)
     span_first = first or min((e.month for e in efforts if e.month), default=Month(1970, 1))
     span_last = last or max((e.month for e in efforts if e.month), default=span_first)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ranger_app.domain.records import (
@@ -72,6 +72,10 @@ def _filtered(query: Select[Any], f: PatrolFilter) -> Select[Any]:
         like = f"%{f.text}%"
         query = query.where(or_(Patrol.number.like(like), Patrol.leader_name.like(like),
                                 Patrol.notes.like(like)))
+    if f.patrol_uuids is not None:
+        # inline literals: a drawn area may hold more patrols than SQLite allows parameters
+        query = query.where(Patrol.uuid.in_(bindparam(
+            "patrol_uuids", sorted(f.patrol_uuids), expanding=True, literal_execute=True)))
     return query
 
 

@@ -50,6 +50,7 @@ from ranger_app import __version__
 from ranger_app.i18n import N_, _, babel_locale, ngettext
 from ranger_app.i18n import formats as fmt
 from ranger_app.i18n.messages import describe
+from ranger_app.reports.area_filter import Area, patrols_through
 from ranger_app.reports.effort import (
     FIGURES,
     RANGER_ROWS_NOTE,
@@ -65,6 +66,7 @@ from ranger_app.reports.effort import (
 from ranger_app.store.db import Database
 from ranger_app.store.queries import stations
 from ranger_app.ui import workers
+from ranger_app.ui.area_filter_bar import AreaFilterBar, describe_area, filter_note
 from ranger_app.ui.record_lists import Column, RowsModel, make_table
 
 GROUPS: tuple[tuple[GroupBy, str], ...] = (("ranger", N_("Ranger")), ("station", N_("Station")))
@@ -103,6 +105,7 @@ class EffortQuery:
     station_uuid: str | None
     station_label: str  # untranslated name, or "" for every station
     approved_only: bool
+    area: Area | None = None  # only patrols whose track passes through it (whole patrols)
 
 
 @dataclass(frozen=True)
@@ -115,10 +118,12 @@ class EffortResult:
 def compute(db: Database, query: EffortQuery) -> EffortResult:
     """The worker's job: one row per month and group, and the period's total."""
     statuses = APPROVED if query.approved_only else None
+    uuids = None if query.area is None else patrols_through(db, query.area.geometry)
     rows = effort_summary(db, query.group_by, query.first, query.last,
-                          station_uuid=query.station_uuid, statuses=statuses)
+                          station_uuid=query.station_uuid, statuses=statuses,
+                          patrol_uuids=uuids)
     total = effort_summary(db, "all", query.first, query.last, station_uuid=query.station_uuid,
-                           statuses=statuses, per_month=False)
+                           statuses=statuses, per_month=False, patrol_uuids=uuids)
     return EffortResult(query, rows, total[0] if total else None)
 
 
@@ -271,6 +276,10 @@ class EffortView(QWidget):
             if not st.is_hq:
                 self.station_combo.addItem(f"{st.code} · {st.name}", st.uuid)
         self.approved_only = QCheckBox()
+        self.area_bar = AreaFilterBar(db, self)
+        self.area_note = QLabel()
+        self.area_note.setWordWrap(True)
+        self.area_note.hide()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)  # indeterminate: the figures take one query round
         self.busy.setMaximumWidth(160)
@@ -293,13 +302,14 @@ class EffortView(QWidget):
         controls = QHBoxLayout()
         for w in (self.from_label, self.from_combo, self.to_label, self.to_combo,
                   self.group_label, self.group_combo, self.station_label, self.station_combo,
-                  self.approved_only):
+                  self.approved_only, self.area_bar):
             controls.addWidget(w)
         controls.addStretch(1)
         controls.addWidget(self.busy)
         controls.addWidget(self.print_button)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addWidget(self.area_note)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.note)
         layout.addWidget(self.status)
@@ -311,6 +321,7 @@ class EffortView(QWidget):
         for combo in (self.from_combo, self.to_combo, self.group_combo, self.station_combo):
             combo.currentIndexChanged.connect(self._changed)
         self.approved_only.toggled.connect(self._changed)
+        self.area_bar.areaChanged.connect(self._changed)
         self.retranslate()
         self.refresh()
 
@@ -323,7 +334,7 @@ class EffortView(QWidget):
         station = self.station_combo.currentData()
         return EffortQuery(first, last, self.group_combo.currentData(), station,
                            self.station_combo.currentText() if station else "",
-                           self.approved_only.isChecked())
+                           self.approved_only.isChecked(), self.area_bar.area)
 
     def _changed(self, *_args: Any) -> None:
         self._timer.start()
@@ -364,6 +375,11 @@ class EffortView(QWidget):
         self._show_status()
         self.computed.emit()
 
+    def _update_area_note(self) -> None:
+        area = self.result.query.area if self.result is not None else None
+        self.area_note.setText(filter_note(area) if area is not None else "")
+        self.area_note.setVisible(area is not None)
+
     def _failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
             return
@@ -400,6 +416,7 @@ class EffortView(QWidget):
         header.setMinimumHeight(lines * header.fontMetrics().lineSpacing() + 12)
 
     def _update_note(self) -> None:
+        self._update_area_note()
         by_ranger = self.result is not None and self.result.query.group_by == "ranger"
         self.note.setText(_(RANGER_ROWS_NOTE) if by_ranger else "")
         self.note.setVisible(by_ranger)
@@ -470,6 +487,8 @@ class EffortView(QWidget):
             (_("Grouped by"), _(dict(GROUPS)[q.group_by])),
             (_("Patrols"), _("Approved patrols only") if q.approved_only
              else _("All patrols, any review status")),
+            *([(_("Through"), describe_area(q.area) + ". " + filter_note(q.area))]
+              if q.area is not None else []),
             (_("Generated"), fmt.datetime_short(datetime.now(UTC), self._tz())),
         ]
         footnotes = "".join(
@@ -607,6 +626,7 @@ class EffortView(QWidget):
         self.station_label.setText(_("Station"))
         self.station_combo.setItemText(0, _("All stations"))
         self.approved_only.setText(_("Approved patrols only"))
+        self.area_bar.retranslate()
         self.print_button.setText(_("Print to PDF…"))
         self._update_note()
         self.model.retranslate()

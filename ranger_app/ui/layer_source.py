@@ -21,13 +21,19 @@ from ranger_app.ui import workers
 from ranger_app.ui.map_layers import LayerDrawing, build_drawings
 
 
-def _read_layers(db: Any) -> list[MapLayer]:
-    """The database's layers; none before the layer store exists (an older branch)."""
+def map_layers(db: Any) -> list[MapLayer]:
+    """Every live map layer of the database, features decoded; none before the layer store
+    exists (an older branch). One function, so every view asks the same way and a test can
+    hand in layers of its own."""
     try:
-        from ranger_app.io.layers.service import map_layers
+        from ranger_app.io.layers.service import map_layers as load
     except ImportError:
         return []
-    return list(map_layers(db))
+    return list(load(db))
+
+
+def layers_of_kind(db: Any, *kinds: str) -> list[MapLayer]:
+    return [layer for layer in map_layers(db) if layer.kind in kinds]
 
 
 class LayerSource(QObject):
@@ -47,7 +53,7 @@ class LayerSource(QObject):
         """Read and build again in a worker (after an import brought a layer, or one added)."""
         if self._worker is not None:
             self._worker.cancel()
-        db, read = self.db, self.read or _read_layers
+        db, read = self.db, self.read or map_layers
 
         def job(progress: Any, cancelled: Callable[[], bool]) -> list[LayerDrawing]:
             return build_drawings(read(db), cancelled)

@@ -41,6 +41,7 @@ from ranger_app.domain.vocab import vocabulary
 from ranger_app.i18n import N_, _, current_language, ngettext
 from ranger_app.i18n import formats as fmt
 from ranger_app.store.queries import PAGE_SIZE, PageCursor, PatrolListSource, stations
+from ranger_app.ui.area_filter_bar import AreaFilterBar
 
 COLUMNS: list[tuple[str, str]] = [
     ("start_at", N_("Start")),
@@ -174,6 +175,7 @@ class PatrolListPage(QWidget):
     openPatrol = Signal(str)
     newPatrol = Signal()
     importGpx = Signal()
+    areaApplied = Signal()  # the place filter's patrols are known and the list shows them
 
     def __init__(self, source: PatrolListSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -190,6 +192,10 @@ class PatrolListPage(QWidget):
         self.status = QComboBox()
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(180)
+        self.area_bar = AreaFilterBar(source.db, self)
+        self.area_uuids: frozenset[str] | None = None  # patrols through the chosen place
+        self._area_generation = 0
         self.count_label = QLabel()
         self.new_button = QPushButton()
         self.import_button = QPushButton()
@@ -217,6 +223,7 @@ class PatrolListPage(QWidget):
         for w in (self.use_dates, self.dates_label, self.date_from, QLabel("–"), self.date_to,
                   self.station_label, self.station, self.status_label, self.status):
             filters.addWidget(w)
+        filters.addWidget(self.area_bar)
         filters.addWidget(self.search, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
@@ -235,6 +242,7 @@ class PatrolListPage(QWidget):
         self.station.currentIndexChanged.connect(self.apply_filter)
         self.status.currentIndexChanged.connect(self.apply_filter)
         self.search.textChanged.connect(self.apply_filter)
+        self.area_bar.areaChanged.connect(self._area_changed)
         self.new_button.clicked.connect(self.newPatrol)
         self.import_button.clicked.connect(self.importGpx)
         self.open_button.clicked.connect(self._open_selected)
@@ -255,7 +263,40 @@ class PatrolListPage(QWidget):
             station_uuid=self.station.currentData() or None,
             status=self.status.currentData() or None,
             text=self.search.text().strip(),
+            patrol_uuids=self.area_uuids,
         )
+
+    def _area_changed(self, area: object) -> None:
+        """Find the patrols through the chosen place in a worker, then filter on them."""
+        from ranger_app.reports.area_filter import Area, patrols_through
+        from ranger_app.ui import workers
+
+        self._area_generation += 1
+        generation = self._area_generation
+        if not isinstance(area, Area):
+            self.area_uuids = None
+            self.area_bar.set_busy(False)
+            self.apply_filter()
+            self.areaApplied.emit()
+            return
+        db = self.source.db
+
+        def job(progress: Any, cancelled: Any) -> frozenset[str]:
+            return patrols_through(db, area.geometry, cancelled=cancelled)
+
+        def arrived(uuids: frozenset[str]) -> None:
+            if generation != self._area_generation:
+                return
+            self.area_uuids = uuids
+            self.area_bar.set_busy(False)
+            self.apply_filter()
+            self.areaApplied.emit()
+
+        worker = workers.Worker(job)
+        worker.signals.finished_ok.connect(arrived)
+        worker.signals.failed.connect(lambda _e: self.area_bar.set_busy(False))
+        self.area_bar.set_busy(True)
+        workers.start(worker)
 
     def apply_filter(self, *_args: object) -> None:
         self.model.set_filter(self.current_filter())
@@ -314,6 +355,7 @@ class PatrolListPage(QWidget):
         self.new_button.setText(_("New patrol"))
         self.import_button.setText(_("New patrol from GPX…"))
         self.open_button.setText(_("Open"))
+        self.area_bar.retranslate()
         self._fill_combos()
         self.model.retranslate()
         self._update_count()

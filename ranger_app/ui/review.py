@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
 )
 
 from ranger_app.domain.errors import RangerError
+from ranger_app.domain.layer_checks import BORDER_KIND, PARK_KIND, layer_warnings
+from ranger_app.domain.layers import MapLayer
 from ranger_app.domain.records import PatrolValue, PhotoValue
 from ranger_app.domain.review_checks import ReviewWarning, review_warnings
 from ranger_app.domain.roles import Action, ApprovedPatrolLocked, NotPermitted
@@ -49,7 +51,7 @@ from ranger_app.store.db import Database
 from ranger_app.store.drafts import discard_draft
 from ranger_app.store.patrols import load_patrol, save_patrol
 from ranger_app.store.queries import people, stations
-from ranger_app.ui import workers
+from ranger_app.ui import layer_source, workers
 from ranger_app.ui.login import current_actor, current_session, hub
 from ranger_app.ui.map_view import MapMarker, MapTrack, MapView
 from ranger_app.ui.record_lists import Column, RowsModel, make_table
@@ -69,6 +71,8 @@ SIGNATURE_TEXT = {
     "unsigned": N_("not signed"),
     "broken": N_("signature does not verify"),
 }
+# warnings about one observation: shown on its own marker instead of a marker of their own
+OBSERVATION_WARNINGS = ("far_observation", "observation_outside", "outside_park")
 BANNER_COLOURS = {review.DRAFT: "#f1f3f5", review.SUBMITTED: "#e7f5ff",
                   review.RETURNED: "#fff4e6", review.APPROVED: "#ebfbee"}
 
@@ -107,9 +111,13 @@ def warning_text(w: ReviewWarning, patrol: PatrolValue) -> str:
         return _("{track}: no fix for {duration} over {km}, from {time}.").format(
             track=w.ref or _("track"), duration=fmt.duration(w.seconds),
             km=fmt.km(w.metres / 1000), time=_when(w.at, tz))
-    if w.kind in ("far_observation", "observation_outside"):
+    if w.kind in OBSERVATION_WARNINGS:
         o = obs.get(w.ref)
         what = fmt.category_path(o.category) if o else w.ref
+        if w.kind == "outside_park":
+            return _("{what} at {time} ({position}) is {distance} outside the park "
+                     "boundary.").format(what=what, time=_when(w.at, tz),
+                                         position=_position(w), distance=_metres(w.metres))
         if w.kind == "far_observation":
             return _("{what} at {time} is {km} from the track.").format(
                 what=what, time=_when(w.at, tz), km=fmt.km(w.metres / 1000))
@@ -118,6 +126,13 @@ def warning_text(w: ReviewWarning, patrol: PatrolValue) -> str:
     if w.kind == "track_outside":
         return _("Track {track} runs outside the patrol's start and end ({time}).").format(
             track=w.ref, time=_when(w.at, tz))
+    if w.kind == "crosses_border":
+        return ngettext(
+            "Track {track} crosses the state border at {time} near {position}.",
+            "Track {track} crosses the state border {n} times, first at {time} near "
+            "{position}.", w.count).format(track=w.ref or _("track"), n=w.count,
+                                           time=_when(w.at, tz) or "—",
+                                           position=_position(w))
     if w.kind == "no_track":
         return _("The patrol has no GPS track: its distance cannot be checked.")
     if w.kind == "shared_gpx":
@@ -126,9 +141,25 @@ def warning_text(w: ReviewWarning, patrol: PatrolValue) -> str:
     return w.kind
 
 
-def patrol_warnings(db: Database, patrol: PatrolValue) -> list[ReviewWarning]:
-    """The domain's warnings plus the one that needs the database (a GPX used twice)."""
+def _position(w: ReviewWarning) -> str:
+    return "—" if w.lat is None or w.lon is None else f"{w.lat:.5f}, {w.lon:.5f}"
+
+
+def _metres(metres: float) -> str:
+    if metres >= 1000:
+        return fmt.km(metres / 1000)
+    return _("{value} m").format(value=fmt.number(metres, 0))
+
+
+def patrol_warnings(db: Database, patrol: PatrolValue,
+                    layers: list[MapLayer] | None = None) -> list[ReviewWarning]:
+    """The domain's warnings, those against the park's layers (boundary, state border) and
+    the one that needs the database (a GPX used twice). `layers`: the park-boundary and
+    state-border layers, read from the database when not given."""
+    if layers is None:
+        layers = layer_source.layers_of_kind(db, PARK_KIND, BORDER_KIND)
     found = review_warnings(patrol)
+    found += layer_warnings(patrol, layers)
     for _uuid, number in review.patrols_sharing_gpx(db, patrol.uuid or ""):
         found.append(ReviewWarning("shared_gpx", number))
     return found
@@ -267,6 +298,7 @@ class ReviewView(QWidget):
         self.resize(1360, 860)
         self.patrol = load_patrol(db, patrol_uuid)
         self.warnings: list[ReviewWarning] = []
+        self.layers = layer_source.layers_of_kind(db, PARK_KIND, BORDER_KIND)  # read once
         self._workers: list[workers.Worker] = []
 
         self.header = QLabel()
@@ -348,7 +380,7 @@ class ReviewView(QWidget):
     # --- showing --------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self.warnings = patrol_warnings(self.db, self.patrol)
+        self.warnings = patrol_warnings(self.db, self.patrol, self.layers)
         self._fill_header()
         self._fill_effort()
         self._fill_warnings()
@@ -411,7 +443,7 @@ class ReviewView(QWidget):
 
     @staticmethod
     def _marker_key(i: int, w: ReviewWarning) -> str:
-        if w.kind in ("far_observation", "observation_outside"):
+        if w.kind in OBSERVATION_WARNINGS:
             return w.ref
         return f"warning-{i}" if w.lat is not None else ""
 
@@ -444,7 +476,7 @@ class ReviewView(QWidget):
                               "other")
                     for i, w in enumerate(self.warnings)
                     if w.lat is not None and w.lon is not None
-                    and w.kind not in ("far_observation", "observation_outside")]
+                    and w.kind not in OBSERVATION_WARNINGS]
         self.map.set_observations(markers)
         self.map.fit_all()
 
