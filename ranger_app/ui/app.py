@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import traceback
@@ -152,6 +153,10 @@ def run(db_path: Path | None = None, lang: str | None = None,
     if not sign_in(window, db):
         return 0
     window.restore_drafts()
+    # What start-up built (Qt wrappers, SQLAlchemy's mappers, vocabularies) lives as long as
+    # the window: out of the collector's sight, a full collection no longer stalls a pan.
+    gc.collect()
+    gc.freeze()
     code = app.exec()
     workers.wait_for_all()
     db.close()

@@ -56,6 +56,7 @@ LEVEL_TOLERANCES_M = (0.0, 3.0, 12.0, 48.0, 192.0, 768.0, 3072.0)
 MAX_ERROR_PX = 0.6  # a level is used while its simplification error is under this on screen
 DROP_FACTOR = 8.0  # at tolerance t, shapes smaller than DROP_FACTOR * t are left out
 BUCKET_FEATURES = 64
+CHUNK_FEATURES = 1000  # features per shapely call in the worker (see _chunk_coordinates)
 LABEL_CANDIDATES_MAX = 4000  # far more than fit on a screen; bounds the work per frame
 LABEL_GAP_PX = 3.0
 LABEL_CACHE = 4096
@@ -188,21 +189,81 @@ def _bucket_ids(centres: np.ndarray, bounds: tuple[float, float, float, float],
     return cy * side + cx
 
 
+def _runs(offsets: np.ndarray) -> np.ndarray:
+    """For offsets [0, 3, 5]: the owner of each item, [0, 0, 0, 1, 1]."""
+    return np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+
+
+def _ragged(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates, the part (ring or line) of each coordinate and the feature of each part,
+    from shapely's ragged arrays: no Python object per ring, which is what made the garbage
+    collector stop every thread for a while on a large layer."""
+    kind, coords, offsets = shapely.to_ragged_array(geoms)
+    coord_part = _runs(offsets[0])
+    n_parts = len(offsets[0]) - 1
+    if kind == shapely.GeometryType.POLYGON:
+        part_feature = _runs(offsets[1])
+    elif kind == shapely.GeometryType.MULTIPOLYGON:
+        part_feature = _runs(offsets[2])[_runs(offsets[1])]
+    elif kind == shapely.GeometryType.LINESTRING:
+        part_feature = np.arange(n_parts)
+    else:  # MULTILINESTRING
+        part_feature = _runs(offsets[1])
+    return coords[:, :2], coord_part, part_feature
+
+
+def _chunk_coordinates(geoms: np.ndarray, areal: bool, tolerance: float
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates of every part (rings for polygons) simplified to `tolerance`, the part of
+    each coordinate and the feature of each part. Shapely holds the GIL inside one call, so
+    the work goes in chunks of CHUNK_FEATURES: the UI thread gets its turn between them, and
+    the simplified shapes of a chunk die young instead of piling up for a full garbage
+    collection (a 20,000-quarter layer in one go stalled the window for half a second on a
+    busy machine)."""
+    coords_parts, coord_part_parts, part_feature_parts = [], [], []
+    parts_before = 0
+    for lo in range(0, len(geoms), CHUNK_FEATURES):
+        chunk = geoms[lo:lo + CHUNK_FEATURES]
+        if tolerance > 0:
+            chunk = shapely.simplify(chunk, tolerance, preserve_topology=True)
+        try:
+            coords, coord_part, part_feature = _ragged(chunk)
+        except ValueError:  # a GeometryCollection, or lines mixed with polygons
+            parts, part_feature = shapely.get_parts(chunk, return_index=True)
+            if areal:
+                parts, ring_part = shapely.get_rings(parts, return_index=True)
+                part_feature = part_feature[ring_part]
+            coords, coord_part = shapely.get_coordinates(parts, return_index=True)
+        if len(coords) == 0:
+            continue
+        coords_parts.append(coords)
+        coord_part_parts.append(coord_part + parts_before)
+        part_feature_parts.append(part_feature + lo)
+        parts_before += len(part_feature)
+    if not coords_parts:
+        return np.zeros((0, 2)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return (np.concatenate(coords_parts), np.concatenate(coord_part_parts),
+            np.concatenate(part_feature_parts))
+
+
+def _by_chunks(fn: Callable[[np.ndarray], np.ndarray], geoms: np.ndarray) -> np.ndarray:
+    """`fn` over `geoms` a chunk at a time, for the same reason as _chunk_coordinates."""
+    if len(geoms) == 0:
+        return geoms
+    return np.concatenate([fn(geoms[lo:lo + CHUNK_FEATURES])
+                           for lo in range(0, len(geoms), CHUNK_FEATURES)])
+
+
 def _level(geoms: np.ndarray, tolerance: float, areal: bool,
            bucket_of: np.ndarray) -> Level:
     if tolerance > 0:
         boxes = shapely.bounds(geoms)
         size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
         keep = size >= DROP_FACTOR * tolerance
-        geoms = shapely.simplify(geoms[keep], tolerance, preserve_topology=True)
-        bucket_of = bucket_of[keep]
-    parts, part_feature = shapely.get_parts(geoms, return_index=True)
-    if areal:
-        parts, ring_part = shapely.get_rings(parts, return_index=True)
-        part_feature = part_feature[ring_part]
-    if len(parts) == 0:
+        geoms, bucket_of = geoms[keep], bucket_of[keep]
+    coords, coord_part, part_feature = _chunk_coordinates(geoms, areal, tolerance)
+    if len(coords) == 0:
         return Level(tolerance, [])
-    coords, coord_part = shapely.get_coordinates(parts, return_index=True)
     part_bucket = bucket_of[part_feature]
     coord_bucket = part_bucket[coord_part]
     order = np.argsort(coord_bucket, kind="stable")  # parts stay whole and in order
@@ -230,7 +291,7 @@ def build_drawing(layer: MapLayer, cancelled: Callable[[], bool] | None = None) 
     if len(geoms):
         ok = ~shapely.is_empty(geoms)
         geoms, texts = geoms[ok], texts[ok]
-    projected = shapely.transform(geoms, scene_xy) if len(geoms) else geoms
+    projected = _by_chunks(lambda g: shapely.transform(g, scene_xy), geoms)
     kinds = shapely.get_type_id(projected) if len(projected) else np.array([], dtype=int)
     is_point = np.isin(kinds, (0, 4))  # Point, MultiPoint
     is_areal = np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
@@ -243,7 +304,8 @@ def build_drawing(layer: MapLayer, cancelled: Callable[[], bool] | None = None) 
     levels: list[Level] = []
     if len(shapes):
         b = shapely.total_bounds(shapes)
-        centres = shapely.get_coordinates(shapely.centroid(shapely.envelope(shapes)))
+        centres = _by_chunks(
+            lambda g: shapely.get_coordinates(shapely.centroid(shapely.envelope(g))), shapes)
         bucket_of = _bucket_ids(centres, (b[0], b[1], b[2], b[3]), len(shapes))
         for tol in LEVEL_TOLERANCES_M:
             if cancelled is not None and cancelled():
@@ -255,7 +317,7 @@ def build_drawing(layer: MapLayer, cancelled: Callable[[], bool] | None = None) 
         has = np.array([bool(t) for t in shape_texts], dtype=bool)
         chosen = shapes[has]
         if areal:
-            anchors = shapely.point_on_surface(chosen)
+            anchors = _by_chunks(shapely.point_on_surface, chosen)
         else:
             anchors = shapely.line_interpolate_point(chosen, 0.5, normalized=True)
         label_xy = shapely.get_coordinates(anchors)
