@@ -8,8 +8,15 @@ them, the review checks and the quarter lookup query them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import struct
+import zlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 
+import numpy as np
+import shapely
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 # Codes, not words: labels live in resources/vocab/layer_kinds.csv.
@@ -80,3 +87,134 @@ class MapLayer:
             return (0.0, 0.0, 0.0, 0.0)
         return (min(b[0] for b in boxes), min(b[1] for b in boxes),
                 max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def style_to_json(style: LayerStyle) -> str:
+    return json.dumps(asdict(style), sort_keys=True)
+
+
+def style_from_json(text: str | None, kind: str) -> LayerStyle:
+    """The stored style, falling back to the kind's default for what is missing or broken
+    (a row written by a newer version may carry keys this one does not know)."""
+    base = asdict(default_style(kind))
+    try:
+        stored = json.loads(text or "{}")
+    except ValueError:
+        stored = {}
+    if isinstance(stored, dict):
+        base.update({k: v for k, v in stored.items() if k in base})
+    try:
+        return LayerStyle(**base)
+    except TypeError:
+        return default_style(kind)
+
+
+# --- features as one blob ------------------------------------------------------------------
+# RFLAYER1, then zlib of: a JSON line of labels and districts, and each feature's WKB after
+# its length. Plain WKB keeps it readable by any tool; the same features give the same bytes,
+# so the same layer added at two stations is one blob.
+BLOB_MAGIC = b"RFLAYER1"
+
+
+class LayerBlobError(ValueError):
+    """The stored features cannot be decoded (a damaged or foreign blob)."""
+
+
+def encode_features(features: Sequence[LayerFeature]) -> bytes:
+    head = json.dumps({"labels": [f.label for f in features],
+                       "districts": [f.district for f in features]},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    wkbs = shapely.to_wkb(np.array([f.geometry for f in features], dtype=object),
+                          byte_order=1, include_srid=False) if features else []
+    parts = [struct.pack("<II", len(features), len(head)), head]
+    for wkb in wkbs:
+        parts += [struct.pack("<I", len(wkb)), wkb]
+    return BLOB_MAGIC + zlib.compress(b"".join(parts), 6)
+
+
+def decode_features(blob: bytes) -> tuple[LayerFeature, ...]:
+    if not blob.startswith(BLOB_MAGIC):
+        raise LayerBlobError("not a layer blob")
+    try:
+        data = zlib.decompress(blob[len(BLOB_MAGIC):])
+        count, head_len = struct.unpack_from("<II", data, 0)
+        at = 8 + head_len
+        head = json.loads(data[8:at].decode("utf-8"))
+        wkbs = []
+        for _ in range(count):
+            (n,) = struct.unpack_from("<I", data, at)
+            wkbs.append(data[at + 4:at + 4 + n])
+            at += 4 + n
+        geoms = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else []
+        labels, districts = head["labels"], head["districts"]
+        if len(labels) != count or len(districts) != count or at != len(data):
+            raise LayerBlobError("counts do not match")
+        return tuple(LayerFeature(g, str(lab), str(d))
+                     for g, lab, d in zip(geoms, labels, districts, strict=True))
+    except (zlib.error, struct.error, ValueError, KeyError, TypeError,
+            shapely.errors.GEOSException) as err:
+        raise LayerBlobError(str(err)) from err
+
+
+# --- which quarter is here -----------------------------------------------------------------
+QUARTER_KIND = "forest_quarter"
+DISTRICT_KIND = "forest_district"
+
+
+def label_order(label: str) -> tuple[int, float, str]:
+    """Quarter numbers by value ("9" before "10"), then the rest as text."""
+    text = label.strip()
+    try:
+        return (0, float(text), text)
+    except ValueError:
+        return (1, 0.0, text)
+
+
+@dataclass(frozen=True)
+class QuarterHit:
+    district: str
+    quarter: str
+
+
+class LayerIndex:
+    """Point-in-polygon over the quarter and district layers, for filling a fire report's or
+    a feeding site's forest district and quarter from its position. A point on the line
+    between two quarters belongs to both; the lower number wins, so the answer is stable."""
+
+    def __init__(self, layers: Sequence[MapLayer]) -> None:
+        self._quarters = self._polygons(layers, QUARTER_KIND)
+        self._districts = self._polygons(layers, DISTRICT_KIND)
+        self._q_tree = shapely.STRtree([f.geometry for f in self._quarters])
+        self._d_tree = shapely.STRtree([f.geometry for f in self._districts])
+
+    @staticmethod
+    def _polygons(layers: Sequence[MapLayer], kind: str) -> list[LayerFeature]:
+        return [f for layer in layers if layer.kind == kind for f in layer.features
+                if not f.geometry.is_empty
+                and f.geometry.geom_type in ("Polygon", "MultiPolygon")]
+
+    def __bool__(self) -> bool:
+        return bool(self._quarters or self._districts)
+
+    @staticmethod
+    def _covering(tree: shapely.STRtree, features: list[LayerFeature],
+                  point: Point) -> list[LayerFeature]:
+        if not features:
+            return []
+        return [features[i] for i in tree.query(point, predicate="covered_by")]
+
+    def district_at(self, lat: float, lon: float) -> str:
+        hits = self._covering(self._d_tree, self._districts, Point(lon, lat))
+        return min((f.label.strip() for f in hits), key=label_order, default="")
+
+    def quarter_at(self, lat: float, lon: float) -> QuarterHit | None:
+        """The quarter covering the point (its district from the quarter's own attribute,
+        else from the district layer); None outside every quarter."""
+        point = Point(lon, lat)
+        hits = self._covering(self._q_tree, self._quarters, point)
+        if not hits:
+            district = self.district_at(lat, lon)
+            return QuarterHit(district, "") if district else None
+        best = min(hits, key=lambda f: (label_order(f.label), f.district))
+        return QuarterHit(best.district.strip() or self.district_at(lat, lon),
+                          best.label.strip())

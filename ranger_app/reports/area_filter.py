@@ -25,12 +25,11 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 
-from ranger_app.domain.layers import MapLayer
+from ranger_app.domain.layers import QUARTER_KIND, MapLayer, label_order
 from ranger_app.domain.track import FLAG_TOO_FAST, point_array
 from ranger_app.store.db import Database
 from ranger_app.store.models import Patrol, Track
 
-QUARTER_KIND = "forest_quarter"
 BATCH = 400
 Box = tuple[float, float, float, float]  # west, south, east, north
 
@@ -58,15 +57,6 @@ class QuarterChoice:
         return Area("quarter", self.geometry, self.label, self.district)
 
 
-def _label_order(label: str) -> tuple[int, float, str]:
-    """Quarter numbers by value ("9" before "10"), then the rest as text."""
-    text = label.strip()
-    try:
-        return (0, float(text), text)
-    except ValueError:
-        return (1, 0.0, text)
-
-
 def quarter_choices(layers: Iterable[MapLayer]) -> list[QuarterChoice]:
     """Every forest quarter of the quarter layers (polygons only), sorted by district, then
     by quarter number. Quarters with the same label and district (one quarter drawn in
@@ -83,7 +73,7 @@ def quarter_choices(layers: Iterable[MapLayer]) -> list[QuarterChoice]:
     out = [QuarterChoice(label, district,
                          geoms[0] if len(geoms) == 1 else shapely.union_all(geoms))
            for (district, label), geoms in parts.items()]
-    out.sort(key=lambda q: (q.district.casefold(), _label_order(q.label)))
+    out.sort(key=lambda q: (q.district.casefold(), label_order(q.label)))
     return out
 
 

@@ -276,6 +276,8 @@ class FeedingSite(Synced, Base):
     condition: Mapped[str] = mapped_column(String(40), default="GOOD")
     camera_location_uuid: Mapped[str | None] = mapped_column(ForeignKey("camera_location.uuid"))
     notes: Mapped[str] = mapped_column(Text, default="")
+    forest_district: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    quarter: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class FeedingVisit(Synced, Base):
@@ -479,6 +481,35 @@ class Basemap(Synced, Base):
 
 
 SYNCED_MODELS["basemap"] = Basemap
+
+
+class MapLayer(Synced, Base):
+    """A registered vector layer (park boundary, border, quarters...): its features, already
+    in WGS84, are one media blob (domain.layers.encode_features), so the row stays small and
+    the features travel in bundles like a photo. `style` is JSON (domain.layers)."""
+
+    __tablename__ = "map_layer"
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))  # a code of resources/vocab/layer_kinds.csv
+    style: Mapped[str] = mapped_column(Text, default="{}")
+    feature_count: Mapped[int] = mapped_column(Integer, default=0)
+    west: Mapped[float] = mapped_column(Float, default=0.0)
+    south: Mapped[float] = mapped_column(Float, default=0.0)
+    east: Mapped[float] = mapped_column(Float, default=0.0)
+    north: Mapped[float] = mapped_column(Float, default=0.0)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    source_name: Mapped[str] = mapped_column(String(260), default="")  # the file it came from
+
+
+SYNCED_MODELS["map_layer"] = MapLayer
+
+# Which field of a synced row names a media blob: the bundle writer packs those blobs, the
+# importer waits for them, retention and the workspace keep them.
+BLOB_FIELDS: dict[str, str] = {
+    "attachment": "sha256", "track": "source_sha256", "basemap": "sha256",
+    "map_layer": "sha256",
+}
 
 class LocalDraft(Base):
     """Unsaved editor state, written every few seconds; local only, never synced."""

@@ -45,7 +45,7 @@ from ranger_app.domain.hlc import Timestamp
 from ranger_app.store import held
 from ranger_app.store.changes import GENESIS, writer_for
 from ranger_app.store.db import Database
-from ranger_app.store.models import SYNCED_MODELS, Base, Change
+from ranger_app.store.models import BLOB_FIELDS, SYNCED_MODELS, Base, Change
 from ranger_app.store.sync_tables import SyncBundle, SyncConflict, SyncHeldChange
 from ranger_app.sync import (
     anchors,
@@ -88,7 +88,6 @@ Hook = Callable[[str], None]
 BATCH = 2000
 FUTURE_SLACK_MS = 24 * 3600 * 1000
 _ORDER = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 _CHANGE_INSERT = (
     'INSERT INTO change_log ("device", "epoch", "seq", "hlc", "entity", "entity_uuid", "op", '
     '"base_rev", "new_rev", "payload", "user", "prev_hash", "chain_hash") '
@@ -512,7 +511,7 @@ class _Applier:
             new = [c for c in batch if self._check(c)]
             self.n_known += len(batch) - len(new)
             for c in batch:
-                blob = _BLOB_FIELDS.get(c.entity)
+                blob = BLOB_FIELDS.get(c.entity)
                 if blob and c.payload.get(blob):
                     self.referenced.add(str(c.payload[blob]))
                     if (c.entity == "attachment" and c.payload.get("kind") == "photo"):

@@ -17,14 +17,13 @@ from pathlib import Path
 from sqlalchemy import and_, func, or_, select
 
 from ranger_app.store.db import Database
-from ranger_app.store.models import Change
+from ranger_app.store.models import BLOB_FIELDS, Change
 from ranger_app.store.sync_tables import SyncBundle
 from ranger_app.store.types import json_field
 from ranger_app.sync import trust, workspace
 from ranger_app.sync.bundle_format import SUFFIX
 from ranger_app.sync.vectors import VersionVector, local_vector
 
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 _CHANGE_BYTES = 400  # a change line, compressed, with headroom: for the free-space warning
 _ORIGIN_BATCH = 200  # (device, epoch) ranges per query: SQLite's expression depth limit
 
@@ -91,7 +90,7 @@ def export_plan(db: Database, code: str, *, snapshot: bool = False) -> ExportPla
                 got = per_entity.setdefault(entity, [0, 0])
                 got[0] += n_records  # a record in two origins counts twice: rare, harmless
                 got[1] += n_changes
-            for entity, path in _BLOB_FIELDS.items():
+            for entity, path in BLOB_FIELDS.items():
                 shas.update(sha for sha in s.scalars(
                     select(json_field(Change.payload, path)).distinct()
                     .where(missing, Change.entity == entity)) if sha)

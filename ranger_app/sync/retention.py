@@ -12,11 +12,9 @@ import json
 from sqlalchemy import select
 
 from ranger_app.store.db import Database
-from ranger_app.store.models import Change
+from ranger_app.store.models import BLOB_FIELDS, Change
 from ranger_app.store.sync_tables import SyncPeer
 from ranger_app.sync.vectors import VersionVector
-
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 
 
 def hq_vector(db: Database) -> VersionVector:
@@ -35,10 +33,10 @@ def acknowledged_blobs(db: Database) -> set[str]:
     found: set[str] = set()
     with db.session() as s:
         q = select(Change.device, Change.epoch, Change.seq, Change.entity, Change.payload).where(
-            Change.entity.in_(list(_BLOB_FIELDS)))
+            Change.entity.in_(list(BLOB_FIELDS)))
         for device, epoch, seq, entity, payload in s.execute(q):
             if acked.covers(device, epoch, seq):
-                sha = json.loads(payload).get(_BLOB_FIELDS[entity])
+                sha = json.loads(payload).get(BLOB_FIELDS[entity])
                 if sha:
                     found.add(sha)
     return found

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ranger_app.store.db import Database
-from ranger_app.store.models import Attachment, Basemap, Track
+from ranger_app.store.models import BLOB_FIELDS, SYNCED_MODELS
 from ranger_app.sync.fileio import fsync_dir, remove_quietly
 
 
@@ -99,14 +99,14 @@ class BlobJournal:
 
 
 def referenced_blobs(db: Database, shas: list[str]) -> set[str]:
+    """Which of `shas` a row still names (store.models.BLOB_FIELDS)."""
     found: set[str] = set()
+    columns = [getattr(SYNCED_MODELS[entity], field) for entity, field in BLOB_FIELDS.items()]
     with db.session() as s:
         for i in range(0, len(shas), 500):
             part = shas[i:i + 500]
-            found.update(s.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(part))))
-            found.update(s.scalars(select(Track.source_sha256)
-                                   .where(Track.source_sha256.in_(part))))
-            found.update(s.scalars(select(Basemap.sha256).where(Basemap.sha256.in_(part))))
+            for column in columns:
+                found.update(s.scalars(select(column).where(column.in_(part))))
     return found
 
 

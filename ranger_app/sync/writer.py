@@ -29,7 +29,7 @@ import pyrage
 from sqlalchemy import select
 
 from ranger_app.store.db import Database
-from ranger_app.store.models import Change
+from ranger_app.store.models import BLOB_FIELDS, Change
 from ranger_app.store.sync_tables import SyncBundle
 from ranger_app.sync import partner, trust, workspace
 from ranger_app.sync.bundle_format import (
@@ -59,7 +59,6 @@ from ranger_app.sync.reader import AGE_MAGIC
 from ranger_app.sync.vectors import VersionVector, local_vector
 
 Hook = Callable[[str], None]
-_BLOB_FIELDS = {"attachment": "sha256", "track": "source_sha256", "basemap": "sha256"}
 # a blob above this (a basemap) travels as its own file beside the bundle (docs/sync.md)
 LARGE_BLOB_BYTES = 256 << 20
 
@@ -189,7 +188,7 @@ def _build_zip(db: Database, keys: LocalKeys, peer: trust.Peer, work: Path,
         n_bytes += len(lines[-1])
         n_changes += 1
         counts[row["entity"]] = counts.get(row["entity"], 0) + 1
-        field = _BLOB_FIELDS.get(row["entity"])
+        field = BLOB_FIELDS.get(row["entity"])
         if field:
             sha = json.loads(row["payload"]).get(field)
             if sha:
