@@ -1,0 +1,1 @@
+"""Vector map layers read from GeoJSON, Shapefile and GeoPackage files (see `readers`)."""

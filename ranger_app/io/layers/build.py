@@ -1,0 +1,260 @@
+"""Shapes gathered from a file as flat coordinates, built into shapely arrays in one call.
+
+A forestry's quarter grid is 20,000 polygons; one shapely constructor call per polygon costs
+more than reading the file. The format readers hand each feature's coordinate lists to a
+`Collector`, which counts the vertices as they come (so an oversized file is refused before
+it is built), checks what cannot be repaired (a ring of 2 points) and builds every geometry
+of a type with one `shapely.from_ragged_array`. `repair` then makes what is invalid valid.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from shapely import GeometryType
+
+from ranger_app.io.layers.errors import (
+    BROKEN_GEOMETRY,
+    MAX_VERTICES,
+    TOO_MANY_VERTICES,
+    LayerInvalid,
+    LayerReadCancelled,
+)
+
+# nesting of coordinate lists per type: a Polygon is rings of points, so 2
+_DEPTH = {
+    GeometryType.POINT: 0,
+    GeometryType.MULTIPOINT: 1,
+    GeometryType.LINESTRING: 1,
+    GeometryType.POLYGON: 2,
+    GeometryType.MULTILINESTRING: 2,
+    GeometryType.MULTIPOLYGON: 3,
+}
+_POLYGONAL = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
+_LINEAR = (GeometryType.LINESTRING, GeometryType.MULTILINESTRING)
+
+
+@dataclass
+class SourceLayer:
+    """One layer as a format reader found it: geometries still in the file's CRS."""
+
+    name: str
+    fields: tuple[str, ...]
+    crs: CRS
+    numbers: list[int]  # feature numbers for messages: 1-based file order (GeoPackage: fid)
+    geometries: np.ndarray  # shapely objects, parallel to `numbers`
+    rows: list[tuple[Any, ...]]  # attribute values in `fields` order, parallel to `numbers`
+    notes: list[str] = field(default_factory=list)  # features dropped while reading
+
+
+class Ticker:
+    """`progress(done, total)` and `cancelled()` every STEP features, as the API promises."""
+
+    STEP = 1000
+
+    def __init__(self, progress: Callable[[int, int], None] | None,
+                 cancelled: Callable[[], bool] | None) -> None:
+        self._progress = progress
+        self._cancelled = cancelled
+        self.total = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self.check(0)
+
+    def tick(self, done: int) -> None:
+        if done and done % self.STEP == 0:
+            self.check(done)
+
+    def check(self, done: int) -> None:
+        if self._cancelled is not None and self._cancelled():
+            raise LayerReadCancelled()
+        if self._progress is not None:
+            self._progress(done, self.total)
+
+
+class VertexBudget:
+    """Counts points as a reader meets them and refuses the file past MAX_VERTICES."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.count = 0
+
+    def add(self, n: int) -> None:
+        self.count += n
+        if self.count > MAX_VERTICES:
+            raise LayerInvalid(self.path, TOO_MANY_VERTICES, str(self.count))
+
+
+def broken(path: str, number: int, why: str) -> LayerInvalid:
+    return LayerInvalid(path, BROKEN_GEOMETRY, f"feature {number}: {why}")
+
+
+@dataclass
+class _Bucket:
+    """Flat coordinates and ragged offsets of all geometries of one type."""
+
+    depth: int
+    coords: list[Any] = field(default_factory=list)
+    offsets: list[list[int]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)  # first coordinate of each geometry
+    numbers: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.offsets = [[0] for _ in range(self.depth)]
+
+    def put(self, nested: Any, depth: int) -> None:
+        if depth == 0:
+            self.coords.append(nested)
+        elif depth == 1:
+            self.coords.extend(nested)
+            self.offsets[0].append(len(self.coords))
+        else:
+            for part in nested:
+                self.put(part, depth - 1)
+            self.offsets[depth - 1].append(len(self.offsets[depth - 2]) - 1)
+
+
+class Collector:
+    """Features' coordinates, gathered per type; `build()` returns them in the order added."""
+
+    def __init__(self, path: str, budget: VertexBudget) -> None:
+        self.path = path
+        self.budget = budget
+        self.notes: list[str] = []
+        self._buckets: dict[GeometryType, _Bucket] = {}
+        self._order: list[tuple[GeometryType | None, int]] = []
+        self._loose: list[shapely.Geometry] = []
+
+    def add(self, number: int, kind: GeometryType, nested: Any) -> None:
+        """`nested`: an (x, y) tuple for a point, a list of them for a line, a list of rings
+        for a polygon, and so on. Polygon rings must be closed or are closed here."""
+        if kind in _POLYGONAL:
+            nested = self._closed_rings(number, nested, kind == GeometryType.MULTIPOLYGON)
+        elif kind in _LINEAR:
+            for line in ([nested] if kind == GeometryType.LINESTRING else nested):
+                if len(line) < 2:
+                    raise broken(self.path, number, f"a line of {len(line)} point(s)")
+        bucket = self._buckets.get(kind)
+        if bucket is None:
+            bucket = self._buckets[kind] = _Bucket(_DEPTH[kind])
+        before = len(bucket.coords)
+        bucket.starts.append(before)
+        bucket.numbers.append(number)
+        bucket.put(nested, bucket.depth)
+        self.budget.add(len(bucket.coords) - before)
+        self._order.append((kind, len(bucket.numbers) - 1))
+
+    def add_geometry(self, geometry: shapely.Geometry) -> None:
+        """A shape built elsewhere (a GeoJSON GeometryCollection), counted by its builder."""
+        self._order.append((None, len(self._loose)))
+        self._loose.append(geometry)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _closed_rings(self, number: int, nested: Any, multi: bool) -> Any:
+        polygons = nested if multi else [nested]
+        for polygon in polygons:
+            for i, ring in enumerate(polygon):
+                if len(ring) >= 3 and ring[0] != ring[-1]:
+                    polygon[i] = ring = [*ring, ring[0]]
+                    self.notes.append(f"feature {number}: closed an open ring")
+                if len(ring) < 4:
+                    raise broken(self.path, number,
+                                 f"a polygon ring of {len(ring)} point(s); at least 4 are needed")
+        return nested
+
+    def build(self) -> np.ndarray:
+        built = {kind: self._build_bucket(kind, bucket) for kind, bucket in self._buckets.items()}
+        out = np.empty(len(self._order), dtype=object)
+        for i, (kind, index) in enumerate(self._order):
+            out[i] = self._loose[index] if kind is None else built[kind][index]
+        return out
+
+    def _build_bucket(self, kind: GeometryType, bucket: _Bucket) -> np.ndarray:
+        coords = self._numeric(bucket.coords, bucket)
+        offsets = tuple(np.asarray(o, dtype=np.int64) for o in bucket.offsets)
+        if kind == GeometryType.POINT:
+            return shapely.points(coords)
+        return shapely.from_ragged_array(kind, coords, offsets)
+
+    def _numeric(self, coords: list[Any], bucket: _Bucket) -> np.ndarray:
+        """(n, 2) float64, or BROKEN_GEOMETRY naming the first feature with text, null or NaN
+        where a number should be."""
+        try:
+            arr = np.asarray(coords)
+        except (ValueError, TypeError):  # positions of unequal length, or worse
+            arr = np.asarray([], dtype=object)
+        if arr.dtype.kind in "iuf" and arr.ndim == 2 and arr.shape[1] >= 2:
+            arr = arr[:, :2].astype(np.float64, copy=False)
+            bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
+            if not len(bad):
+                return arr
+            first = int(bad[0])
+        else:
+            first = next((i for i, xy in enumerate(coords) if not _is_xy(xy)), -1)
+            if first < 0:  # all numbers, but some positions with an altitude and some without
+                return self._numeric([(p[0], p[1]) for p in coords], bucket)
+        feature = bucket.numbers[int(np.searchsorted(bucket.starts, first, side="right")) - 1]
+        raise broken(self.path, feature, "a coordinate that is not a finite number")
+
+
+def _is_xy(xy: Any) -> bool:
+    if not isinstance(xy, Sequence) or len(xy) < 2:
+        return False
+    for v in xy[:2]:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return False
+        try:
+            if not math.isfinite(v):
+                return False
+        except OverflowError:
+            return False
+    return True
+
+
+# --- repair --------------------------------------------------------------------------------
+def repair(geometries: np.ndarray, numbers: Sequence[int],
+           notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Invalid geometries through `shapely.make_valid`, kept to their own dimension (a
+    bow-tie becomes two triangles, not triangles and a line); those that collapse to nothing
+    are dropped. Returns the geometries and a mask of those kept."""
+    keep = np.ones(len(geometries), dtype=bool)
+    for i in np.flatnonzero(~shapely.is_valid(geometries)):
+        geometry = geometries[i]
+        why = _reason(shapely.is_valid_reason(geometry))
+        fixed = _same_dimension(shapely.make_valid(geometry), shapely.get_dimensions(geometry))
+        if fixed is None or fixed.is_empty:
+            keep[i] = False
+            notes.append(f"feature {numbers[i]}: {why}, nothing left after repair; dropped")
+        else:
+            geometries[i] = fixed
+            notes.append(f"feature {numbers[i]}: repaired {why}")
+    return geometries, keep
+
+
+def _reason(text: str | None) -> str:
+    """"Self-intersection[131.5 43.1]" → "self-intersection"."""
+    return re.sub(r"\[.*$", "", text or "invalid geometry").strip().lower() or "invalid geometry"
+
+
+def _same_dimension(geometry: shapely.Geometry, dimension: int) -> shapely.Geometry | None:
+    parts = [p for p in shapely.get_parts(shapely.get_parts(geometry))
+             if not p.is_empty and shapely.get_dimensions(p) == dimension]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    if dimension == 2:
+        return shapely.multipolygons(parts)
+    if dimension == 1:
+        return shapely.multilinestrings(parts)
+    return shapely.multipoints(parts)

@@ -1,0 +1,87 @@
+"""Coordinate systems of layer files, and their reprojection to WGS84 longitude/latitude.
+
+Russian forestry layers come in Pulkovo-1942 / GSK-2011 Gauss-Krüger zones (EPSG:28422...),
+Chinese ones in CGCS2000 (EPSG:4490, 4547...); the map, the store and the checks want
+EPSG:4326 with x = longitude. pyproj picks the datum shift; `always_xy` keeps x = easting /
+longitude whatever axis order the EPSG definition has.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from ranger_app.io.layers.errors import UNKNOWN_CRS, LayerInvalid
+
+WGS84 = CRS.from_epsg(4326)
+_TOLERANCE = 1e-9  # degrees: a longitude of 180.0000000001 from rounding is still fine
+
+
+def parse_crs(text: str, path: str) -> CRS:
+    """Any text pyproj reads ("EPSG:28422", a WKT, a PROJ string, an OGC URN)."""
+    try:
+        return CRS.from_user_input(text.strip())
+    except (CRSError, TypeError, ValueError):
+        raise LayerInvalid(path, UNKNOWN_CRS, _shorten(text)) from None
+
+
+def parse_wkt(text: str, path: str) -> CRS:
+    """The WKT of a .prj file (ESRI WKT1) or of a GeoPackage's gpkg_spatial_ref_sys."""
+    try:
+        return CRS.from_wkt(text.strip())
+    except (CRSError, TypeError, ValueError):
+        raise LayerInvalid(path, UNKNOWN_CRS, _shorten(text)) from None
+
+
+def crs_label(crs: CRS) -> str:
+    """"EPSG:28422" when pyproj recognises an authority code (also from ESRI WKT), else the
+    name, which is what a user can look up."""
+    try:
+        authority = crs.to_authority()
+    except CRSError:
+        authority = None
+    if authority:
+        return f"{authority[0]}:{authority[1]}"
+    return crs.name or "unknown"
+
+
+def is_wgs84(crs: CRS) -> bool:
+    """Geographic WGS84 in either axis order (EPSG:4326, OGC:CRS84): nothing to transform."""
+    return crs.equals(WGS84, ignore_axis_order=True)
+
+
+def to_wgs84(geometries: np.ndarray, source: CRS, path: str) -> np.ndarray:
+    """Every geometry reprojected in one vectorised pass, then checked to be on the globe.
+
+    Coordinates that do not land in longitude −180..180 and latitude −90..90 mean the file
+    (or the user) named the wrong system, e.g. Gauss-Krüger metres in a GeoJSON that says
+    nothing and so is taken as degrees: that is refused as UNKNOWN_CRS, not drawn in space.
+    """
+    if not is_wgs84(source):
+        transformer = Transformer.from_crs(source, WGS84, always_xy=True)
+
+        def project(xy: np.ndarray) -> np.ndarray:
+            lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
+            return np.column_stack((lon, lat))
+
+        geometries = shapely.transform(geometries, project)
+    _check_on_globe(geometries, source, path)
+    return geometries
+
+
+def _check_on_globe(geometries: np.ndarray, source: CRS, path: str) -> None:
+    xy = shapely.get_coordinates(geometries)
+    if not len(xy):
+        return
+    lon, lat = xy[:, 0], xy[:, 1]
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180 + _TOLERANCE)
+            & (np.abs(lat) <= 90 + _TOLERANCE))
+    if bad.any():
+        raise LayerInvalid(path, UNKNOWN_CRS, crs_label(source))
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
