@@ -19,6 +19,7 @@ from ranger_app.i18n import LANGUAGES, _, ngettext, set_language
 from ranger_app.i18n.messages import describe
 from ranger_app.io.basemap_commands import add_basemap_commands
 from ranger_app.io.export_commands import add_export_commands
+from ranger_app.io.layer_commands import add_layer_commands
 from ranger_app.settings import Settings
 from ranger_app.sync.commands import add_sync_commands
 
@@ -365,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sync_commands(sub)
     add_export_commands(sub)
     add_basemap_commands(sub)
+    add_layer_commands(sub)
     return p
 
 

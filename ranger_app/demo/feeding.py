@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from ranger_app.demo.camtraps import LocationRef
+from ranger_app.demo.layers import place_in_grid
 from ranger_app.demo.places import TOPONYMS, offset, random_point
 from ranger_app.demo.reference import World
 from ranger_app.demo.scales import Scale
@@ -97,6 +98,7 @@ def _sites(rng: random.Random, world: World, scale: Scale, sink: RowSink,
             lat, lon = random_point(rng, station.lat, station.lon, station.radius_m)
         uuid = new_id()
         targets = _TARGETS[site_type]
+        district, number = place_in_grid(round(lat, 6), round(lon, 6))
         sink.add(FeedingSite, {
             "uuid": uuid, "code": f"{station.code}-FS{i // len(world.stations) + 1:02d}",
             "name": f"{_SHORT[site_type]} — {names[i % len(names)]}", "site_type": site_type,
@@ -105,6 +107,7 @@ def _sites(rng: random.Random, world: World, scale: Scale, sink: RowSink,
             "condition": "NEEDS_REPAIR" if i == 3 else "GOOD",
             "camera_location_uuid": camera.uuid if camera else None,
             "notes": "Навес требует ремонта" if i == 3 else "",
+            "forest_district": district, "quarter": number,
         })
         sites.append(_Site(uuid, site_type, station.uuid, lat, lon, camera is not None,
                            targets))

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ranger_app.demo.layers import place_in_grid
 from ranger_app.demo.patrols import PatrolRef
 from ranger_app.demo.photos import PhotoShelf
 from ranger_app.demo.places import (
-    FOREST_DISTRICTS,
     SETTLEMENTS,
     locality,
     offset,
-    quarter,
     random_point,
 )
 from ranger_app.demo.reference import World
@@ -168,6 +167,7 @@ def write_fires(rng: random.Random, world: World, scale: Scale, shelf: PhotoShel
                                       "at": at.replace(microsecond=0), "area_ha": area,
                                       "note": _STEP_NOTES[status]})
         people = max(4, min(60, int(6 + math.sqrt(total) * rng.uniform(1.5, 3))))
+        district, number = place_in_grid(round(centre[0], 6), round(centre[1], 6))
         sink.add(FireReport, {
             "uuid": fire_uuid, "number": f"{station.code}-{SEASON_YEAR}-F{seq[station.code]:02d}",
             "official_number": f"ИСДМ-{day:%m%d}-{rng.randint(1, 99):02d}"
@@ -177,8 +177,8 @@ def write_fires(rng: random.Random, world: World, scale: Scale, shelf: PhotoShel
             "detected_at": detected,
             "start_est_at": detected - timedelta(minutes=rng.randint(30, 360)),
             "tz": station.tz, "lat": round(centre[0], 6), "lon": round(centre[1], 6),
-            "locality": locality(rng), "forest_district": rng.choice(FOREST_DISTRICTS),
-            "quarter": quarter(rng), "land_category": _pick(rng, _LAND),
+            "locality": locality(rng), "forest_district": district, "quarter": number,
+            "land_category": _pick(rng, _LAND),
             "fire_type": fire_type, "intensity": _pick(rng, _INTENSITY[fire_type]),
             "cause": cause, "detection_source": source, "detected_by": detected_by,
             "fire_status": statuses[-1], "area_total_ha": total, "area_forest_ha": forest,

@@ -15,6 +15,7 @@ from ranger_app.demo.camtraps import write_camtraps
 from ranger_app.demo.feeding import write_feeding
 from ranger_app.demo.fires import write_fires
 from ranger_app.demo.hotspots import write_hotspots
+from ranger_app.demo.layers import add_demo_layers
 from ranger_app.demo.patrols import write_patrols
 from ranger_app.demo.photos import PhotoShelf
 from ranger_app.demo.reference import build_world, finish_installation
@@ -67,6 +68,7 @@ def generate(db: Database, scale: str = "season", seed: int = 1,
     hotspots = write_hotspots(_random(seed, "hotspots"), world, fires, sink)
     sink.flush()
     add_demo_basemap(db, seed)  # a made-up topographic map under every view
+    add_demo_layers(db)  # park boundary, state border, forest quarters, cordons
     step()
 
     return {

@@ -127,8 +127,3 @@ def locality(rng: random.Random) -> str:
     """How a fire report names a place: "4 км ЮЗ с. Нарва, падь Сухая"."""
     return (f"{rng.randint(1, 15)} км {rng.choice(COMPASS_RU)} {rng.choice(SETTLEMENTS)}, "
             f"{rng.choice(TOPONYMS)}")
-
-
-def quarter(rng: random.Random) -> str:
-    """A forest quarter and compartment (квартал / выдел)."""
-    return f"кв. {rng.randint(1, 160)}, выд. {rng.randint(1, 40)}"

@@ -538,6 +538,7 @@ class LayerPainter(QObject):
         self._own: list[LayerDrawing] = []
         self._own_hidden: set[str] = set()
         self._worker: workers.Worker | None = None
+        self.add_dialog: Any = None  # the last "Add a map layer" dialog (tests look)
         self.last = FrameStats()
         self.button = QToolButton(view)
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
@@ -600,7 +601,9 @@ class LayerPainter(QObject):
             self.source.set_visible(uuid, visible)
 
     def _changed(self) -> None:
-        self.button.setVisible(bool(self.drawings()))
+        # With a database behind the map the button stays, so the first layer can be added.
+        self.button.setVisible(bool(self.drawings()) or
+                               (self.source is not None and not self._explicit))
         self.place()
         self.view.viewport().update()
 
@@ -657,6 +660,25 @@ class LayerPainter(QObject):
             action.setData(d.uuid)
             action.toggled.connect(lambda on, u=d.uuid: self.set_visible(u, on))
             self.menu.addAction(action)
+        if self.source is not None and not self._explicit:
+            if self.menu.actions():
+                self.menu.addSeparator()
+            add = QAction(_("Add a map layer file…"), self.menu)
+            add.triggered.connect(self.open_add_dialog)
+            self.menu.addAction(add)
+
+    def open_add_dialog(self) -> Any:
+        """The add dialog for this map's database; the maps reload when a layer is added."""
+        from ranger_app.ui.layer_add import AddLayerDialog
+
+        source = self.source
+        if source is None:
+            return None
+        dialog = AddLayerDialog(source.db, self.view)
+        dialog.added.connect(lambda added: source.reload() if added.created else None)
+        dialog.open()
+        self.add_dialog = dialog
+        return dialog
 
     def retranslate(self) -> None:
         self.button.setText(_("Layers"))
