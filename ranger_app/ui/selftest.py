@@ -213,6 +213,32 @@ class SelfTest:
              f"read back as {back}")
         return f"{out.track_points} track points out and read back"
 
+    def map_layers(self) -> str:
+        """pyproj and its proj.db, shapely and pyshp are in the build: a Gauss-Krüger
+        shapefile quarter is read, reprojected and found by its position."""
+        import shapefile
+
+        from ranger_app.domain.layers import LayerIndex, MapLayer, default_style
+        from ranger_app.io.layers.readers import read_layer
+
+        base = self.folder / "kv"
+        with shapefile.Writer(str(base), shapeType=shapefile.POLYGON) as w:
+            w.field("KV", "N", 6, 0)
+            x, y = 22_703_000.0, 4_777_000.0  # Pulkovo 1942 / Gauss-Krüger zone 22
+            w.poly([[(x, y), (x, y + 1000), (x + 1000, y + 1000), (x + 1000, y), (x, y)]])
+            w.record(7)
+        base.with_suffix(".prj").write_text(_PULKOVO_22_PRJ, encoding="ascii")
+        read = read_layer(base.with_suffix(".shp"))
+        need(read.source_crs == "EPSG:28422", f"coordinate system {read.source_crs}")
+        lon, lat = read.features[0].geometry.centroid.coords[0]
+        need(abs(lon - 131.5009) < 0.001 and abs(lat - 43.1053) < 0.001,
+             f"reprojected to {lon:.4f}, {lat:.4f}")
+        index = LayerIndex([MapLayer("t", "kv", "forest_quarter",
+                                     default_style("forest_quarter"), read.features)])
+        hit = index.quarter_at(lat, lon)
+        need(hit is not None and hit.quarter == "7", f"quarter lookup gave {hit}")
+        return f"EPSG:28422 → {lon:.4f}, {lat:.4f}, quarter 7 found"
+
     def main_window(self) -> str:
         from ranger_app.settings import Settings
         from ranger_app.ui.main_window import MainWindow
@@ -315,6 +341,7 @@ class SelfTest:
             self.check(f"language {code}", self.language(code))
         self.check("gpx import", self.gpx)
         self.check("smart xml", self.smart)
+        self.check("map layers", self.map_layers)
         self.check("main window", self.main_window)
         self.check("photos", self.pillow)
         self.check("crypto", self.crypto)
@@ -329,6 +356,17 @@ class SelfTest:
         self.say(f"self-test: passed ({len(self.lines) - len(self.skipped)} checks"
                  f"{skipped}) in {took:.1f} s")
         return 0
+
+
+# The .prj a Russian forestry shapefile carries (ESRI WKT1); pyproj finds EPSG:28422 in it.
+_PULKOVO_22_PRJ = (
+    'PROJCS["Pulkovo_1942_GK_Zone_22",GEOGCS["GCS_Pulkovo_1942",DATUM["D_Pulkovo_1942'
+    '",SPHEROID["Krasovsky_1940",6378245.0,298.3]],PRIMEM["Greenwich",0.0],UNIT["Degr'
+    'ee",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",22'
+    '500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",129.0],PA'
+    'RAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0'
+    ']]'
+)
 
 
 def need(condition: object, message: str) -> None:
