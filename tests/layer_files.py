@@ -51,7 +51,7 @@ def write_shapefile(base: Path, rings: Sequence[Sequence[Ring]] | None = None, *
     of `lines` one record's parts (polyline). Returns the .shp path."""
     shape_type = shapefile.POLYLINE if lines is not None else shapefile.POLYGON
     w = shapefile.Writer(str(base), shapeType=shape_type, encoding=encoding)
-    for name, kind, size, decimal in fields:
+    for name, kind, size, decimal in fields or [("ID", "N", 9, 0)]:  # dBASE needs one
         w.field(name, kind, size, decimal)
     shapes = lines if lines is not None else rings or []
     for i, parts in enumerate(shapes):
@@ -59,7 +59,7 @@ def write_shapefile(base: Path, rings: Sequence[Sequence[Ring]] | None = None, *
             w.line([list(p) for p in parts])
         else:
             w.poly([list(r) for r in parts])
-        w.record(*(records[i] if records else []))
+        w.record(*(records[i] if fields else [i + 1]))
     w.close()
     if epsg is not None:
         base.with_suffix(".prj").write_text(CRS.from_epsg(epsg).to_wkt("WKT1_ESRI"),

@@ -17,6 +17,7 @@ import re
 import shutil
 import struct
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -70,6 +71,9 @@ def read_shapefile(shp: Path, shown: str, crs: CRS | None, ticker: Ticker,
             path = sibling(shp, "." + ext)
             if path is not None:
                 files[ext] = stack.enter_context(path.open("rb"))
+        # pyshp warns of header sizes it then reads past (its own writer leaves such files)
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore")
         try:
             reader = shapefile.Reader(encoding="latin-1", **files)
             stack.callback(reader.close)
