@@ -180,9 +180,7 @@ def _xy(coordinates: Any, depth: int) -> Any:
         return (coordinates[0], coordinates[1])
     if not isinstance(coordinates, list):
         raise TypeError
-    if depth == 1:
-        if any(not isinstance(p, list) for p in coordinates):
-            raise TypeError
+    if depth == 1:  # a number raises TypeError, an object KeyError; text fails as not numeric
         return [(p[0], p[1]) for p in coordinates]
     return [_xy(part, depth - 1) for part in coordinates]
 

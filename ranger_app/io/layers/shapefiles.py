@@ -117,31 +117,24 @@ def _attributes(reader: shapefile.Reader,
     except TypeError:  # pyshp 2 skips deleted records; ask for each one by its number
         records = [reader.record(i) for i in range(reader.numRecords)]
     rows = [list(r) if r is not None else [None] * len(raw_names) for r in records]
-    encoding = _encoding(dbf, raw_names, rows)
-    names = tuple(_decode(n, encoding) for n in raw_names)
-    for row in rows:
-        for i, value in enumerate(row):
-            if isinstance(value, str):
-                row[i] = _decode(value, encoding).strip()
-    return names, rows
+    at = [(i, j) for i, row in enumerate(rows) for j, v in enumerate(row) if isinstance(v, str)]
+    texts = [*raw_names, *(rows[i][j] for i, j in at)]
+    decoded = _decoded(texts, [_cpg_encoding(dbf), _ldid_encoding(dbf), "utf-8", "cp1251"])
+    for (i, j), text in zip(at, decoded[len(raw_names):], strict=True):
+        rows[i][j] = text.strip()
+    return tuple(decoded[: len(raw_names)]), rows
 
 
-def _encoding(dbf: Path | None, names: list[str], rows: list[list[Any]]) -> str:
-    """The .cpg's, else the language byte's, else UTF-8 if every text decodes, else cp1251."""
-    candidates = [_cpg_encoding(dbf), _ldid_encoding(dbf), "utf-8", "cp1251"]
-    texts = [*names, *(v for row in rows for v in row if isinstance(v, str))]
+def _decoded(texts: list[str], candidates: list[str | None]) -> list[str]:
+    """All texts (latin-1 as read) in the first encoding that decodes every one of them:
+    the .cpg's, else the language byte's, else UTF-8, else cp1251."""
     for encoding in dict.fromkeys(c for c in candidates if c):
         try:
-            for text in texts:
-                text.encode("latin-1").decode(encoding)
+            return [t.encode("latin-1").decode(encoding) for t in texts]
         except UnicodeError:
             continue
-        return encoding
-    return "cp1251"  # every byte but one means a letter in cp1251; that one is replaced
-
-
-def _decode(text: str, encoding: str) -> str:
-    return text.encode("latin-1").decode(encoding, "replace")
+    # every byte but one is a letter in cp1251; that one is replaced
+    return [t.encode("latin-1").decode("cp1251", "replace") for t in texts]
 
 
 def _cpg_encoding(dbf: Path | None) -> str | None:
