@@ -181,3 +181,25 @@ def write_gpkg(path: Path, tables: dict[str, dict[str, Any]]) -> Path:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+# --- damage done on purpose ------------------------------------------------------------------
+def mark_deleted(dbf: Path, index: int) -> None:
+    """Set the dBASE deletion flag ('*') of record `index`, as a desktop GIS leaves it."""
+    data = bytearray(dbf.read_bytes())
+    header, record = struct.unpack("<HH", data[8:12])
+    data[header + index * record] = ord("*")
+    dbf.write_bytes(bytes(data))
+
+
+def clear_utf8_flag(archive: Path) -> None:
+    """Clear general-purpose bit 11 in every local and central header: the names stay UTF-8
+    bytes, as many zip tools write them, but readers are told nothing about it."""
+    data = bytearray(archive.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (at := data.find(signature, start)) >= 0:
+            flags = struct.unpack_from("<H", data, at + offset)[0]
+            struct.pack_into("<H", data, at + offset, flags & ~0x800)
+            start = at + 4
+    archive.write_bytes(bytes(data))

@@ -24,7 +24,9 @@ from layer_files import (
     CGCS_ORIGIN,
     GK22_ORIGIN,
     broken_ring_wkb,
+    clear_utf8_flag,
     gp_blob,
+    mark_deleted,
     polygon_feature,
     quarter_grid,
     square,
@@ -162,6 +164,27 @@ def test_zip_of_two_shapefiles_needs_a_layer(tmp_path: Path, gk_quarters: Path) 
     assert reason_of(archive, layer="reki").reason == NO_SUCH_LAYER
 
 
+def test_zip_names_in_utf8_without_the_flag(tmp_path: Path) -> None:
+    shp = write_shapefile(tmp_path / "кварталы", [[square(*GK22_ORIGIN, 1000)]],
+                          fields=KV_FIELDS, records=[(1, "Лазовское")])
+    archive = zip_shapefile(shp, tmp_path / "layer.zip")
+    clear_utf8_flag(archive)
+    assert layer_names(archive) == ["кварталы"]
+    read = read_layer(archive)
+    assert read.name == "кварталы" and read.kind == "forest_quarter"
+
+
+def test_deleted_record_and_missing_dbf(tmp_path: Path, gk_quarters: Path) -> None:
+    mark_deleted(gk_quarters.with_suffix(".dbf"), 2)
+    read = read_layer(gk_quarters)
+    assert [f.label for f in read.features] == ["1", "2", *map(str, range(4, 13))]
+    assert read.skipped == ("feature 3: deleted in the .dbf; dropped",)
+    gk_quarters.with_suffix(".dbf").unlink()
+    bare = read_layer(gk_quarters)
+    assert len(bare.features) == 12 and bare.fields == () and bare.label_field == ""
+    assert bare.kind == "forest_quarter"  # from the name alone
+
+
 def test_shapefile_rings_become_holes_and_parts(tmp_path: Path) -> None:
     x, y = GK22_ORIGIN
     outer = square(x, y, 1000)
@@ -251,6 +274,18 @@ def test_geopackage_big_endian_header_without_envelope(tmp_path: Path) -> None:
     assert read.features[0].geometry.equals(shapely.Polygon(ring))
     assert read.source_crs == "EPSG:4326" and read.kind == "park_boundary"
     assert read.features[0].label == "Кедровая Падь"
+
+
+def test_geopackage_in_wal_mode(tmp_path: Path) -> None:
+    gpkg = _cgcs_quarters(tmp_path / "wal.gpkg")
+    con = sqlite3.connect(gpkg)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute('DELETE FROM "林班" WHERE "林班号" > 10')  # only in the -wal while con is open
+    con.commit()
+    try:
+        assert len(read_layer(gpkg).features) == 10
+    finally:
+        con.close()
 
 
 def test_geopackage_of_two_layers(tmp_path: Path) -> None:
@@ -368,6 +403,18 @@ def test_bow_tie_is_repaired_and_listed(tmp_path: Path) -> None:
     repaired = read.features[1].geometry
     assert repaired.is_valid and repaired.geom_type == "MultiPolygon"
     assert repaired.area == pytest.approx(0.00005)
+
+
+def test_geometry_collection(tmp_path: Path) -> None:
+    ring = _wgs84_grid()[0]
+    feature = {"type": "Feature", "properties": {"name": "Кордон и поляна"}, "geometry": {
+        "type": "GeometryCollection", "geometries": [
+            {"type": "Point", "coordinates": [131.005, 43.005]},
+            {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}]}}
+    read = read_layer(write_geojson(tmp_path / "x.geojson", [feature]))
+    geometry = read.features[0].geometry
+    assert geometry.geom_type == "GeometryCollection" and len(geometry.geoms) == 2
+    assert read.vertex_count == 6
 
 
 def test_open_ring_is_closed(tmp_path: Path) -> None:

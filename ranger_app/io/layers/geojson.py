@@ -22,7 +22,7 @@ from pyproj import CRS
 from shapely import GeometryType
 
 from ranger_app.io.layers.build import Collector, SourceLayer, Ticker, VertexBudget, broken
-from ranger_app.io.layers.crs import WGS84, parse_crs
+from ranger_app.io.layers.crs import parse_crs, wgs84
 from ranger_app.io.layers.errors import (
     DAMAGED,
     MAX_VERTICES,
@@ -129,7 +129,7 @@ def _features(doc: dict[str, Any], shown: str) -> list[Any]:
 def _declared_crs(doc: dict[str, Any], shown: str) -> CRS:
     member = doc.get("crs")
     if not isinstance(member, dict):
-        return WGS84  # RFC 7946: always WGS84 longitude/latitude
+        return wgs84()  # RFC 7946: always WGS84 longitude/latitude
     properties = member.get("properties") or {}
     name = properties.get("name") if isinstance(properties, dict) else None
     if member.get("type") != "name" or not isinstance(name, str):
