@@ -51,7 +51,7 @@ def write_shapefile(base: Path, rings: Sequence[Sequence[Ring]] | None = None, *
     of `lines` one record's parts (polyline). Returns the .shp path."""
     shape_type = shapefile.POLYLINE if lines is not None else shapefile.POLYGON
     w = shapefile.Writer(str(base), shapeType=shape_type, encoding=encoding)
-    for name, kind, size, decimal in fields:
+    for name, kind, size, decimal in fields or [("ID", "N", 9, 0)]:  # dBASE needs one
         w.field(name, kind, size, decimal)
     shapes = lines if lines is not None else rings or []
     for i, parts in enumerate(shapes):
@@ -59,7 +59,7 @@ def write_shapefile(base: Path, rings: Sequence[Sequence[Ring]] | None = None, *
             w.line([list(p) for p in parts])
         else:
             w.poly([list(r) for r in parts])
-        w.record(*(records[i] if records else []))
+        w.record(*(records[i] if fields else [i + 1]))
     w.close()
     if epsg is not None:
         base.with_suffix(".prj").write_text(CRS.from_epsg(epsg).to_wkt("WKT1_ESRI"),
@@ -181,3 +181,25 @@ def write_gpkg(path: Path, tables: dict[str, dict[str, Any]]) -> Path:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+# --- damage done on purpose ------------------------------------------------------------------
+def mark_deleted(dbf: Path, index: int) -> None:
+    """Set the dBASE deletion flag ('*') of record `index`, as a desktop GIS leaves it."""
+    data = bytearray(dbf.read_bytes())
+    header, record = struct.unpack("<HH", data[8:12])
+    data[header + index * record] = ord("*")
+    dbf.write_bytes(bytes(data))
+
+
+def clear_utf8_flag(archive: Path) -> None:
+    """Clear general-purpose bit 11 in every local and central header: the names stay UTF-8
+    bytes, as many zip tools write them, but readers are told nothing about it."""
+    data = bytearray(archive.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (at := data.find(signature, start)) >= 0:
+            flags = struct.unpack_from("<H", data, at + offset)[0]
+            struct.pack_into("<H", data, at + offset, flags & ~0x800)
+            start = at + 4
+    archive.write_bytes(bytes(data))

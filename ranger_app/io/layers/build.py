@@ -64,9 +64,11 @@ class Ticker:
         self._progress = progress
         self._cancelled = cancelled
         self.total = 0
+        self._started = False
 
     def start(self, total: int) -> None:
         self.total = total
+        self._started = True
         self.check(0)
 
     def tick(self, done: int) -> None:
@@ -76,7 +78,7 @@ class Ticker:
     def check(self, done: int) -> None:
         if self._cancelled is not None and self._cancelled():
             raise LayerReadCancelled()
-        if self._progress is not None:
+        if self._progress is not None and self._started:  # (0, 0) would tell nothing
             self._progress(done, self.total)
 
 

@@ -15,8 +15,13 @@ from pyproj.exceptions import CRSError
 
 from ranger_app.io.layers.errors import UNKNOWN_CRS, LayerInvalid
 
-WGS84 = CRS.from_epsg(4326)
 _TOLERANCE = 1e-9  # degrees: a longitude of 180.0000000001 from rounding is still fine
+
+
+def wgs84() -> CRS:
+    """A new EPSG:4326 each time: pyproj objects are best not shared between threads (the
+    import dialog reads in a worker)."""
+    return CRS.from_epsg(4326)
 
 
 def parse_crs(text: str, path: str) -> CRS:
@@ -49,7 +54,7 @@ def crs_label(crs: CRS) -> str:
 
 def is_wgs84(crs: CRS) -> bool:
     """Geographic WGS84 in either axis order (EPSG:4326, OGC:CRS84): nothing to transform."""
-    return crs.equals(WGS84, ignore_axis_order=True)
+    return crs.equals(wgs84(), ignore_axis_order=True)
 
 
 def to_wgs84(geometries: np.ndarray, source: CRS, path: str) -> np.ndarray:
@@ -60,7 +65,7 @@ def to_wgs84(geometries: np.ndarray, source: CRS, path: str) -> np.ndarray:
     nothing and so is taken as degrees: that is refused as UNKNOWN_CRS, not drawn in space.
     """
     if not is_wgs84(source):
-        transformer = Transformer.from_crs(source, WGS84, always_xy=True)
+        transformer = Transformer.from_crs(source, wgs84(), always_xy=True)
 
         def project(xy: np.ndarray) -> np.ndarray:
             lon, lat = transformer.transform(xy[:, 0], xy[:, 1])

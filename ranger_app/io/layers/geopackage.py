@@ -20,7 +20,7 @@ from pyproj import CRS
 from shapely.errors import GEOSException
 
 from ranger_app.io.layers.build import SourceLayer, Ticker, VertexBudget, broken
-from ranger_app.io.layers.crs import WGS84, parse_crs, parse_wkt
+from ranger_app.io.layers.crs import parse_crs, parse_wkt, wgs84
 from ranger_app.io.layers.errors import (
     DAMAGED,
     MANY_LAYERS,
@@ -57,14 +57,34 @@ def _open(path: Path, shown: str) -> Iterator[sqlite3.Connection]:
         raise LayerInvalid(shown, NOT_A_LAYER, "not an SQLite file")
     if _cut_short(header, path.stat().st_size):
         raise LayerInvalid(shown, DAMAGED, "the file is cut short")
-    try:
-        con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
-    except sqlite3.Error as err:
-        raise LayerInvalid(shown, NOT_A_LAYER, str(err)) from None
+    con = _connect(path, shown)
     try:
         yield con
     finally:
         con.close()
+
+
+def _connect(path: Path, shown: str) -> sqlite3.Connection:
+    """Read-only. A GeoPackage in WAL mode on a read-only stick cannot have its -shm made:
+    then it is opened as immutable (what is still only in its -wal is not seen)."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    last: sqlite3.Error | None = None
+    for suffix in ("", "&immutable=1"):
+        try:
+            con = sqlite3.connect(uri + suffix, uri=True)
+        except sqlite3.Error as err:
+            last = err
+            continue
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.OperationalError as err:  # cannot open the -wal / -shm beside it
+            con.close()
+            last = err
+        except sqlite3.DatabaseError as err:  # an SQLite header, then garbage
+            con.close()
+            raise LayerInvalid(shown, DAMAGED, str(err)) from None
+    raise LayerInvalid(shown, DAMAGED, str(last))
 
 
 def _cut_short(header: bytes, size: int) -> bool:
@@ -158,7 +178,7 @@ def _srs(con: sqlite3.Connection, srs_id: int, shown: str) -> CRS:
     """EPSG code when the organisation is EPSG, else the stored WKT; 0 is "undefined
     geographic" (taken as WGS84), -1 "undefined Cartesian" (the user must say)."""
     if srs_id == 0:
-        return WGS84
+        return wgs84()
     row = con.execute("SELECT organization, organization_coordsys_id, definition "
                       "FROM gpkg_spatial_ref_sys WHERE srs_id = ?", (srs_id,)).fetchone()
     if row is None or srs_id < 0:

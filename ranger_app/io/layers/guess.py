@@ -21,7 +21,7 @@ _NAME_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("forest_quarter", ("kvartal", "kvartaly", "кварт", "quarter", "林班")),
     ("forest_district", ("lesnich", "лесничеств", "district", "林场")),
     ("park_boundary", ("boundary", "granica_oopt", "oopt", "оопт", "park", "заповедн",
-                       "zapoved", "нацпарк", "保护区")),
+                       "zapoved", "нацпарк", "保护区", "国家公园")),
     ("state_border", ("border", "granica", "граница", "国界")),
     ("road", ("road", "дорог", "doroga", "dorogi", "道路")),
     ("river", ("river", "рек", "reka", "reki", "河")),

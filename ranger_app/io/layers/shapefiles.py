@@ -17,6 +17,7 @@ import re
 import shutil
 import struct
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -70,10 +71,13 @@ def read_shapefile(shp: Path, shown: str, crs: CRS | None, ticker: Ticker,
             path = sibling(shp, "." + ext)
             if path is not None:
                 files[ext] = stack.enter_context(path.open("rb"))
+        # pyshp warns of header sizes it then reads past (its own writer leaves such files)
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore")
         try:
             reader = shapefile.Reader(encoding="latin-1", **files)
             stack.callback(reader.close)
-            fields, rows = _attributes(reader, dbf_path) if "dbf" in files else ((), [])
+            fields, rows = _attributes(reader, dbf_path) if "dbf" in files else ((), None)
             return _shapes(reader, shp, shown, source_crs, fields, rows, ticker, name)
         except _DAMAGE as err:
             raise LayerInvalid(shown, DAMAGED, str(err) or type(err).__name__) from None
@@ -106,38 +110,33 @@ def _prj_crs(shp: Path, shown: str) -> CRS:
 
 # --- attributes ----------------------------------------------------------------------------
 def _attributes(reader: shapefile.Reader,
-                dbf: Path | None) -> tuple[tuple[str, ...], list[list[Any]]]:
+                dbf: Path | None) -> tuple[tuple[str, ...], list[list[Any] | None]]:
+    """Field names and each record's values (None for a record marked deleted)."""
     raw_names = [f[0] for f in reader.fields if f[0] != "DeletionFlag"]
     try:  # pyshp 3: a deleted record stays in place as None, so rows keep their shapes
         records = list(reader.iterRecords(deleted_as_None=True))
     except TypeError:  # pyshp 2 skips deleted records; ask for each one by its number
         records = [reader.record(i) for i in range(reader.numRecords)]
-    rows = [list(r) if r is not None else [None] * len(raw_names) for r in records]
-    encoding = _encoding(dbf, raw_names, rows)
-    names = tuple(_decode(n, encoding) for n in raw_names)
-    for row in rows:
-        for i, value in enumerate(row):
-            if isinstance(value, str):
-                row[i] = _decode(value, encoding).strip()
-    return names, rows
+    rows = [list(r) if r is not None else None for r in records]
+    at = [(i, j) for i, row in enumerate(rows) if row is not None
+          for j, v in enumerate(row) if isinstance(v, str)]
+    texts = [*raw_names, *(rows[i][j] for i, j in at)]  # type: ignore[index]
+    decoded = _decoded(texts, [_cpg_encoding(dbf), _ldid_encoding(dbf), "utf-8", "cp1251"])
+    for (i, j), text in zip(at, decoded[len(raw_names):], strict=True):
+        rows[i][j] = text.strip()  # type: ignore[index]
+    return tuple(decoded[: len(raw_names)]), rows
 
 
-def _encoding(dbf: Path | None, names: list[str], rows: list[list[Any]]) -> str:
-    """The .cpg's, else the language byte's, else UTF-8 if every text decodes, else cp1251."""
-    candidates = [_cpg_encoding(dbf), _ldid_encoding(dbf), "utf-8", "cp1251"]
-    texts = [*names, *(v for row in rows for v in row if isinstance(v, str))]
+def _decoded(texts: list[str], candidates: list[str | None]) -> list[str]:
+    """All texts (latin-1 as read) in the first encoding that decodes every one of them:
+    the .cpg's, else the language byte's, else UTF-8, else cp1251."""
     for encoding in dict.fromkeys(c for c in candidates if c):
         try:
-            for text in texts:
-                text.encode("latin-1").decode(encoding)
+            return [t.encode("latin-1").decode(encoding) for t in texts]
         except UnicodeError:
             continue
-        return encoding
-    return "cp1251"  # every byte but one means a letter in cp1251; that one is replaced
-
-
-def _decode(text: str, encoding: str) -> str:
-    return text.encode("latin-1").decode(encoding, "replace")
+    # every byte but one is a letter in cp1251; that one is replaced
+    return [t.encode("latin-1").decode("cp1251", "replace") for t in texts]
 
 
 def _cpg_encoding(dbf: Path | None) -> str | None:
@@ -164,26 +163,31 @@ def _ldid_encoding(dbf: Path | None) -> str | None:
 
 # --- geometry ------------------------------------------------------------------------------
 def _shapes(reader: shapefile.Reader, shp: Path, shown: str, crs: CRS,
-            fields: tuple[str, ...], rows: list[list[Any]], ticker: Ticker,
+            fields: tuple[str, ...], rows: list[list[Any] | None] | None, ticker: Ticker,
             name: str | None) -> SourceLayer:
+    """`rows` None: no .dbf, so no attributes. A record the .dbf marks deleted drops its
+    shape, as GDAL and QGIS do."""
     collector = Collector(shown, VertexBudget(shown))
     numbers: list[int] = []
     kept: list[tuple[Any, ...]] = []
     notes: list[str] = []
-    ticker.start(len(rows) if rows else _shape_count(reader))
+    ticker.start(len(rows) if rows is not None else _shape_count(reader))
     for index, shape in enumerate(reader.iterShapes()):
         number = index + 1
         ticker.tick(index)
+        row: tuple[Any, ...] = ()
+        if rows is not None:
+            if index >= len(rows):
+                raise LayerInvalid(shown, DAMAGED, f"the .dbf has only {len(rows)} records")
+            if rows[index] is None:
+                notes.append(f"feature {number}: deleted in the .dbf; dropped")
+                continue
+            row = tuple(rows[index])  # type: ignore[arg-type]
         if not _add(collector, number, shape, shown):
             notes.append(f"feature {number}: no geometry; dropped")
             continue
         numbers.append(number)
-        if rows:
-            if index >= len(rows):
-                raise LayerInvalid(shown, DAMAGED, f"the .dbf has only {len(rows)} records")
-            kept.append(tuple(rows[index]))
-        else:
-            kept.append(())
+        kept.append(row)
     return SourceLayer(name=name or shp.stem, fields=fields, crs=crs, numbers=numbers,
                        geometries=collector.build(), rows=kept,
                        notes=[*notes, *collector.notes])
@@ -273,7 +277,7 @@ def zip_layers(path: Path, shown: str) -> dict[str, dict[str, zipfile.ZipInfo]]:
     groups: dict[str, dict[str, zipfile.ZipInfo]] = {}
     stems: dict[str, str] = {}
     for info in members:
-        member = PurePosixPath(info.filename)
+        member = PurePosixPath(_member_name(info))
         if info.is_dir() or "__MACOSX" in member.parts or member.name.startswith("._"):
             continue
         ext = member.suffix.casefold()
@@ -287,6 +291,17 @@ def zip_layers(path: Path, shown: str) -> dict[str, dict[str, zipfile.ZipInfo]]:
     if not layers:
         raise LayerInvalid(shown, NOT_A_LAYER, "the zip holds no shapefile")
     return layers
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Names without the UTF-8 flag are cp437 to zipfile, but most such zips (Linux, macOS
+    and many Windows tools) wrote UTF-8: кварталы.shp, not ¬ó¬Ñ.shp."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
 
 
 @contextlib.contextmanager
