@@ -337,6 +337,36 @@ def demo_layers(db: Database, patrol_uuid: str) -> list:
             layer("forest_quarter", "Кварталы", quarters)]
 
 
+def shoot_layer_add(db: Database, lang: str) -> None:
+    """The "Add a map layer" dialog: a forestry shapefile in Gauss-Krüger metres that came
+    without its .prj (the dialog asks for the system), then with EPSG:28422 chosen."""
+    import shapefile
+
+    from ranger_app.ui.layer_add import AddLayerDialog
+
+    folder = Path(tempfile.mkdtemp(prefix="ranger-layer-"))
+    base = folder / "kvartaly_narva"
+    with shapefile.Writer(str(base), shapeType=shapefile.POLYGON, encoding="cp1251") as w:
+        w.field("KV", "N", 6, 0)
+        w.field("LESNICH", "C", 60)
+        for k in range(48):
+            x, y = 22_700_000.0 + (k % 8) * 1000, 4_776_000.0 - (k // 8) * 1000
+            w.poly([[(x, y), (x, y + 1000), (x + 1000, y + 1000), (x + 1000, y), (x, y)]])
+            w.record(k + 1, "Нарвинское участковое лесничество")
+    dialog = AddLayerDialog(db)
+    dialog.resize(640, 360)
+    dialog.show()
+    dialog.set_file(base.with_suffix(".shp"))
+    wait_until(lambda: dialog.error is not None, "the layer preview")
+    shoot(dialog, "layer-add-no-prj", lang)
+    dialog.crs.setCurrentIndex(dialog.crs.findData("EPSG:28422"))
+    dialog._start_preview()
+    wait_until(lambda: dialog.read is not None, "the layer preview")
+    shoot(dialog, "layer-add", lang)
+    dialog.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def use_layers(layers: list) -> None:
     """Every window reads these layers (as if HQ had added them and they had synced)."""
     from ranger_app.ui import layer_source
@@ -700,6 +730,7 @@ def main() -> None:
         ("layer_review", lambda lang: (sign_in_inspector(db),
                                        shoot_layer_review(db, picks.submitted, lang), sign_out())),
         ("quarter_filter", lambda lang: shoot_quarter_filter(db, picks.patrol, lang)),
+        ("layer_add", lambda lang: shoot_layer_add(db, lang)),
     ]
     # RANGER_SHOTS=export,fires takes only those (the whole set takes a few minutes)
     only = {n for n in os.environ.get("RANGER_SHOTS", "").split(",") if n}
