@@ -205,7 +205,11 @@ class AddLayerDialog(QDialog):
         if isinstance(error, LayerInvalid) and error.reason == MANY_LAYERS:
             self._show_rows(layers=True, crs=self.form.isRowVisible(self.crs))
         self.summary.setStyleSheet("color: #b00020;")
-        self.summary.setText(describe(error) if isinstance(error, RangerError) else str(error))
+        text = describe(error) if isinstance(error, RangerError) else str(error)
+        if isinstance(error, LayerInvalid) and error.reason in (NO_PRJ, UNKNOWN_CRS):
+            text += "\n" + _("Here: choose the coordinate system above, and the file is read "
+                             "again.")
+        self.summary.setText(text)
 
     # --- adding ------------------------------------------------------------------------------
     def _add(self) -> workers.Worker | None:
