@@ -367,11 +367,16 @@ def shoot_layer_add(db: Database, lang: str) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def use_layers(layers: list) -> None:
-    """Every window reads these layers (as if HQ had added them and they had synced)."""
+def use_layers(layers: list, db: Database | None = None) -> None:
+    """Every window reads these layers (as if HQ had added them and they had synced); with
+    `db`, its maps' shared source reads them again, so the map draws what the checks use."""
     from ranger_app.ui import layer_source
 
     layer_source.map_layers = lambda _db: list(layers)  # type: ignore[assignment]
+    if db is not None:
+        _catalog, source = map_sources(db)
+        source.reload()  # type: ignore[attr-defined]
+        wait_until(lambda: not source.loading(), "map layers")  # type: ignore[attr-defined]
 
 
 def shoot_layer_review(db: Database, patrol_uuid: str, lang: str) -> None:
@@ -380,7 +385,7 @@ def shoot_layer_review(db: Database, patrol_uuid: str, lang: str) -> None:
     from ranger_app.ui import workers
     from ranger_app.ui.review import ReviewView
 
-    use_layers(demo_layers(db, patrol_uuid))
+    use_layers(demo_layers(db, patrol_uuid), db)
     view = ReviewView(db, patrol_uuid)
     kinds = {w.kind for w in view.warnings}
     assert {"outside_park", "crosses_border"} <= kinds, kinds
@@ -403,7 +408,7 @@ def shoot_quarter_filter(db: Database, patrol_uuid: str, lang: str) -> None:
     from ranger_app.ui.main_window import MainWindow
 
     layers = demo_layers(db, patrol_uuid)
-    use_layers(layers)
+    use_layers(layers, db)
     lat, lon = unpack_latlon(load_patrol(db, patrol_uuid).tracks[0].points)[0]
     from shapely.geometry import Point
 
