@@ -232,3 +232,22 @@ def test_quarter_lookup_inside_on_the_edge_at_a_corner_and_outside() -> None:
     outside = index.quarter_at(SOUTH + 0.5, WEST + 0.5)  # in the district, in no quarter
     assert outside is not None and (outside.district, outside.quarter) == ("Хасанское", "")
     assert index.quarter_at(10.0, 10.0) is None
+
+
+def test_a_shapefile_without_prj_is_refused_until_its_system_is_given(
+        pair: tuple[Site, Site], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from layer_files import GK22_ORIGIN, quarter_grid, write_shapefile
+
+    hq, _a = pair
+    shp = write_shapefile(tmp_path / "kv", [[r] for r in quarter_grid(GK22_ORIGIN)],
+                          fields=[("KV", "N", 6, 0)], records=[[n] for n in range(1, 13)],
+                          epsg=None)
+    before, media = state(hq.db), _media(hq)
+    code, out = run_cli(capsys, hq, "layers", "add", str(shp))
+    assert code == 3 and ".prj" in out and "--crs" in out and "nothing was added" in out
+    assert state(hq.db) == before and _media(hq) == media
+    code, out = run_cli(capsys, hq, "layers", "add", str(shp), "--crs", "EPSG:28422")
+    assert code == 0 and "12 features" in out and "EPSG:28422" in out
+    [record] = layer_records(hq.db)
+    west, south, east, north = record.bounds
+    assert 131.4 < west < east < 131.6 and 43.0 < south < north < 43.1
