@@ -446,6 +446,77 @@ def shoot_quarter_filter(db: Database, patrol_uuid: str, lang: str) -> None:
     workers.wait_for_all()
 
 
+def real_layers(db: Database) -> object:
+    """Back to the layers the demo registered (the shots above draw their own), drawn on
+    every map; returns the layer source."""
+    from ranger_app.io.layers.service import map_layers
+
+    use_layers(map_layers(db))
+    _catalog, source = map_sources(db)
+    source.reload()  # type: ignore[attr-defined]
+    wait_until(lambda: not source.loading(), "map layers")  # type: ignore[attr-defined]
+    return source
+
+
+def show_quarters(view: object, lat: float, lon: float) -> None:
+    """Zoom out as a ranger would until a few quarters and their numbers show, the point
+    in the middle."""
+    from ranger_app.ui.map_view import project
+
+    settle(100)
+    for _ in range(20):
+        if view.ground_metres_per_pixel() >= 9:  # type: ignore[attr-defined]
+            break
+        view.zoom_out()  # type: ignore[attr-defined]
+    view.centerOn(project(lat, lon))  # type: ignore[attr-defined]
+
+
+def shoot_fire_quarter_fill(db: Database, fire_uuid: str, lang: str) -> None:
+    """A new fire report placed on the map: district and quarter come from the quarter
+    grid, with the hint beside them."""
+    from ranger_app.store.fires import load_fire
+    from ranger_app.ui.fire_editor import FireEditor, new_fire
+
+    real_layers(db)
+    where = load_fire(db, fire_uuid)
+    fire = new_fire(db)
+    fire.number = "KED-2025-F07"
+    editor = FireEditor(db, fire)
+    editor.resize(1320, 860)
+    editor.show()
+    settle()
+    lat, lon = round(where.lat + 0.004, 6), round(where.lon - 0.006, 6)
+    editor.pick_button.setChecked(True)
+    editor.map.positionPicked.emit(lat, lon)
+    assert editor.quarter.text(), "the demo fire lies in the quarter grid"
+    show_quarters(editor.map, lat, lon)
+    shoot(editor, "fire-quarter-fill", lang)
+    close_editor(editor)
+
+
+def shoot_feeding_quarter_fill(db: Database, site_uuid: str, lang: str) -> None:
+    """A new feeding site placed on the map near the kill-alert site: its district and
+    quarter filled from the grid."""
+    from ranger_app.store.feeding import load_site, new_site
+    from ranger_app.ui.feeding_editor import FeedingSiteEditor
+
+    real_layers(db)
+    near = load_site(db, site_uuid)
+    site = new_site(db)
+    site.code, site.name, site.site_type = "KED-FS12", "Солонец — ключ Сухой", "SALT_LICK"
+    editor = FeedingSiteEditor(db, site)
+    editor.resize(1180, 720)
+    editor.show()
+    settle()
+    lat, lon = round((near.lat or 0) - 0.003, 6), round((near.lon or 0) + 0.005, 6)
+    editor.pick_button.setChecked(True)
+    editor.map.positionPicked.emit(lat, lon)
+    assert editor.quarter.text(), "the demo site lies in the quarter grid"
+    show_quarters(editor.map, lat, lon)
+    shoot(editor, "feeding-quarter-fill", lang)
+    close_editor(editor)
+
+
 # --- sync: two stations and HQ -----------------------------------------------------------------
 
 T0 = datetime(2025, 3, 14, 1, 0, tzinfo=UTC)
@@ -736,6 +807,9 @@ def main() -> None:
                                        shoot_layer_review(db, picks.submitted, lang), sign_out())),
         ("quarter_filter", lambda lang: shoot_quarter_filter(db, picks.patrol, lang)),
         ("layer_add", lambda lang: shoot_layer_add(db, lang)),
+        ("fire-quarter-fill", lambda lang: shoot_fire_quarter_fill(db, picks.fire, lang)),
+        ("feeding-quarter-fill",
+         lambda lang: shoot_feeding_quarter_fill(db, picks.feeding_site, lang)),
     ]
     # RANGER_SHOTS=export,fires takes only those (the whole set takes a few minutes)
     only = {n for n in os.environ.get("RANGER_SHOTS", "").split(",") if n}

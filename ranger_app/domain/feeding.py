@@ -84,6 +84,9 @@ class FeedingSiteValue:
     notes: str = ""
     uuid: str | None = None
     rev: int = 0
+    # from the quarter map when the position is set (ui.quarter_fill); the ranger may override
+    forest_district: str = ""
+    quarter: str = ""
 
 
 @dataclass

@@ -146,6 +146,7 @@ def _site_value(row: FeedingSite) -> FeedingSiteValue:
         target_species=[c for c in row.target_species.split("|") if c],
         condition=row.condition, camera_location_uuid=row.camera_location_uuid,
         notes=row.notes, uuid=row.uuid, rev=row.rev,
+        forest_district=row.forest_district, quarter=row.quarter,
     )
 
 
@@ -182,7 +183,8 @@ def save_site(db: Database, site: FeedingSiteValue, user: str | None = None) -> 
             station_uuid=site.station_uuid, lat=site.lat, lon=site.lon,
             capacity=site.capacity, target_species="|".join(site.target_species),
             condition=site.condition, camera_location_uuid=site.camera_location_uuid,
-            notes=site.notes,
+            notes=site.notes, forest_district=site.forest_district.strip(),
+            quarter=site.quarter.strip(),
         ))
         s.flush()
         site.code = code

@@ -62,6 +62,7 @@ from ranger_app.store.feeding import camera_locations, save_site, save_visit, si
 from ranger_app.store.queries import people
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapView, project, unproject
+from ranger_app.ui.quarter_fill import QuarterFill
 from ranger_app.ui.record_editor import THUMB, RecordEditor
 from ranger_app.ui.widgets import LanguageMark, LocalDateTimeEdit, VocabCombo
 
@@ -256,6 +257,14 @@ class FeedingSiteEditor(RecordEditor):
         self.lon = QLineEdit()
         self.pick_button = QPushButton()
         self.pick_button.setCheckable(True)
+        self.forest_district = QLineEdit()
+        self.forest_district.setObjectName("site_forest_district")
+        self.quarter = QLineEdit()
+        self.quarter.setObjectName("site_quarter")
+        self.quarter.setMaximumWidth(160)
+        self.quarter_fill = QuarterFill(
+            db, self.forest_district, self.quarter,
+            lambda name, text: self.set_value(self.site, name, text), (site.lat, site.lon))
         self.capacity = OptionalSpin(0, 10_000)
         self.targets = QListWidget()
         self.condition = VocabCombo("site_conditions")
@@ -263,7 +272,8 @@ class FeedingSiteEditor(RecordEditor):
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(90)
 
-        self.labels = {k: QLabel() for k in ("code", "name", "type", "lat", "lon", "capacity",
+        self.labels = {k: QLabel() for k in ("code", "name", "type", "lat", "lon",
+                                             "forest_district", "quarter", "capacity",
                                              "targets", "condition", "camera", "notes")}
         form = QFormLayout()
         form.addRow(self.labels["code"], self.code)
@@ -275,6 +285,11 @@ class FeedingSiteEditor(RecordEditor):
         pos.addWidget(self.lon, 1)
         form.addRow(self.labels["lat"], pos)
         form.addRow("", self.pick_button)
+        form.addRow(self.labels["forest_district"], self.forest_district)
+        quarter_row = QHBoxLayout()
+        quarter_row.addWidget(self.quarter)
+        quarter_row.addWidget(self.quarter_fill.hint, 1)
+        form.addRow(self.labels["quarter"], quarter_row)
         form.addRow(self.labels["capacity"], self.capacity)
         form.addRow(self.labels["targets"], self.targets)
         form.addRow(self.labels["condition"], self.condition)
@@ -300,6 +315,9 @@ class FeedingSiteEditor(RecordEditor):
 
         self.code.textEdited.connect(lambda t: self.set_value(self.site, "code", t.strip()))
         self.name.textEdited.connect(lambda t: self.set_value(self.site, "name", t))
+        for key, edit in (("forest_district", self.forest_district), ("quarter", self.quarter)):
+            edit.textEdited.connect(
+                lambda t, k=key: self.set_value(self.site, k, t.strip()))
         self.site_type.currentIndexChanged.connect(
             lambda: self.set_value(self.site, "site_type", self.site_type.code()))
         self.condition.currentIndexChanged.connect(
@@ -335,6 +353,7 @@ class FeedingSiteEditor(RecordEditor):
     def _set_position(self, axis: str, value: float | None) -> None:
         self.set_value(self.site, axis, value)
         self.refresh_map()
+        self.quarter_fill.moved(self.site.lat, self.site.lon)
 
     def _picked(self, lat: float, lon: float) -> None:
         self.site.lat, self.site.lon = lat, lon
@@ -348,6 +367,7 @@ class FeedingSiteEditor(RecordEditor):
         self.pick_button.setChecked(False)
         self.refresh_map()
         self.mark_dirty()
+        self.quarter_fill.moved(lat, lon)
 
     def _targets_changed(self, _item: QListWidgetItem) -> None:
         if self._loading:
@@ -373,6 +393,11 @@ class FeedingSiteEditor(RecordEditor):
                 self.code.setText(s.code)
             if self.name.text() != s.name:
                 self.name.setText(s.name)
+            for edit, text in ((self.forest_district, s.forest_district),
+                               (self.quarter, s.quarter)):
+                if edit.text() != text:
+                    edit.setText(text)
+                    edit.setCursorPosition(0)
             self.site_type.set_code(s.site_type)
             self.condition.set_code(s.condition)
             self.lat.setText(coordinate_text(s.lat))
@@ -419,6 +444,7 @@ class FeedingSiteEditor(RecordEditor):
     def retranslate(self) -> None:
         texts = {"code": _("Code"), "name": _("Name"), "type": _("Site type"),
                  "lat": _("Latitude"), "lon": _("Longitude"),
+                 "forest_district": _("Forest district"), "quarter": _("Forest quarter"),
                  "capacity": _("Capacity (animals)"), "targets": _("Target species"),
                  "condition": _("Condition"), "camera": _("Camera location"),
                  "notes": _("Notes")}
@@ -429,6 +455,7 @@ class FeedingSiteEditor(RecordEditor):
         self.lon.setPlaceholderText(_("131.5678 or 131°34.07′"))
         self.pick_button.setText(_("Pick the position on the map"))
         self.pick_button.setToolTip(_("Then click the map where the site is."))
+        self.quarter_fill.retranslate()
         for combo in (self.site_type, self.condition):
             combo.retranslate()
         self.map.retranslate()

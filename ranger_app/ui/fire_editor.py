@@ -80,6 +80,7 @@ from ranger_app.store.fires import PatrolChoice, fire_hotspots, patrol_choices, 
 from ranger_app.store.queries import stations
 from ranger_app.ui import workers
 from ranger_app.ui.map_view import MapMarker, MapView, MarkerItem, project, unproject
+from ranger_app.ui.quarter_fill import QuarterFill
 from ranger_app.ui.record_editor import THUMB, RecordEditor
 from ranger_app.ui.widgets import LanguageMark, LocalDateTimeEdit, VocabCombo
 
@@ -518,6 +519,11 @@ class FireEditor(RecordEditor):
         self.forest_district = QLineEdit()
         self.quarter = QLineEdit()
         self.quarter.setMaximumWidth(160)
+        self.quarter_fill = QuarterFill(self.db, self.forest_district, self.quarter, self._set,
+                                        (self.fire.lat, self.fire.lon))
+        quarter_row = QHBoxLayout()
+        quarter_row.addWidget(self.quarter)
+        quarter_row.addWidget(self.quarter_fill.hint, 1)
         self.land_category = VocabCombo("land_categories", allow_empty=True)
         self.fire_type = VocabCombo("fire_types", allow_empty=True)
         self.intensity = VocabCombo("fire_intensities", allow_empty=True)
@@ -556,7 +562,7 @@ class FireEditor(RecordEditor):
         self.form.addRow(self.form_labels["position"], position)
         for key, widget in (("locality", self.locality),
                             ("forest_district", self.forest_district),
-                            ("quarter", self.quarter), ("land_category", self.land_category),
+                            ("quarter", quarter_row), ("land_category", self.land_category),
                             ("fire_type", self.fire_type), ("intensity", self.intensity),
                             ("cause", self.cause), ("detection_source", self.detection_source),
                             ("detected_by", self.detected_by), ("patrol", self.patrol),
@@ -794,6 +800,7 @@ class FireEditor(RecordEditor):
         def apply(value: float | None) -> None:
             self._set(axis, value)
             self.refresh_map()
+            self.quarter_fill.moved(self.fire.lat, self.fire.lon)
 
         self.position_edited(edit, axis, apply)
 
@@ -810,6 +817,7 @@ class FireEditor(RecordEditor):
         self.pick_button.setChecked(False)
         self.refresh_position()
         self.refresh_map()
+        self.quarter_fill.moved(lat, lon)
         self.status_label.setText(_("Position taken from the map"))
 
     # --- the status timeline --------------------------------------------------------------
@@ -920,6 +928,7 @@ class FireEditor(RecordEditor):
                 self.fire.lat, self.fire.lon = photo.lat, photo.lon
                 self.refresh_position()
                 self.refresh_map()
+                self.quarter_fill.moved(photo.lat, photo.lon)
         self.refresh_photos()
         self.mark_dirty()
 
@@ -1221,6 +1230,7 @@ class FireEditor(RecordEditor):
         self.pick_button.setText(_("Pick on the map"))
         self.pick_button.setToolTip(_("Then click the map where the fire is"))
         self.detected_by.setPlaceholderText(_("name, or who reported it"))
+        self.quarter_fill.retranslate()
 
         self.timeline_box.setTitle(_("Status timeline"))
         self.steps.setHorizontalHeaderLabels([_("Status"), _("Time"), _("Area, ha"), _("Note")])

@@ -158,7 +158,8 @@ _FIRE = (
 _FEEDING_SITE = (
     Column("uuid"), Column("code"), Column("name"), Column("station_code"),
     Column("site_type", "feeding_site_types"), Column("lat"), Column("lon"),
-    Column("capacity"), Column("target_species", "ungulate_species", "list"),
+    Column("forest_district"), Column("quarter"), Column("capacity"),
+    Column("target_species", "ungulate_species", "list"),
     Column("condition", "site_conditions"), Column("notes"),
 )
 _FEEDING_VISIT = (
