@@ -143,6 +143,7 @@ def shoot_on_basemap(db: Database, patrol_uuid: str, fire_uuid: str, lang: str) 
     from ranger_app.ui.patrol_editor import PatrolEditor
 
     catalog, _source = map_sources(db)
+    real_layers(db)  # not the layers an earlier shot drew for itself
 
     def tiles_done() -> bool:
         layer = catalog.layer  # type: ignore[attr-defined]
