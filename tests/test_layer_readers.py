@@ -559,14 +559,14 @@ def test_cancel_stops_the_read(tmp_path: Path, kind: str) -> None:
     else:
         path = write_gpkg(tmp_path / "kv.gpkg", {"kv": {"epsg": 4326, "rows": [
             (shapely.Polygon(r), {}) for r in grid]}})
-    asked: list[int] = []
+    seen: list[int] = []
 
-    def cancelled() -> bool:
-        asked.append(1)
-        return len(asked) >= 2  # the first check passes, the next one (1000 features) cancels
+    def cancelled() -> bool:  # Cancel pressed once 1000 features were reported
+        return bool(seen) and seen[-1] >= 1000
 
     with pytest.raises(LayerReadCancelled):
-        read_layer(path, cancelled=cancelled)
+        read_layer(path, progress=lambda done, _total: seen.append(done), cancelled=cancelled)
+    assert seen == [0, 1000]  # stopped at the next check, long before the end
 
 
 # --- guesses ---------------------------------------------------------------------------------
@@ -598,6 +598,8 @@ def test_label_and_district_guess() -> None:
     assert guess.guess_label_field("forest_quarter", fields) == "kvartal"
     assert guess.guess_label_field("road", fields) == "NAZV"
     assert guess.guess_label_field("road", ("ID",)) == ""
+    assert guess.guess_label_field("forest_district", ("ID", "LESNICH")) == "LESNICH"
+    assert guess.guess_label_field("forest_quarter", ("ID", "LESNICH")) == ""
     assert guess.guess_district_field(fields) == "LESNICHEST"
     assert guess.guess_district_field(("ЛЕСНИЧЕСТВО",)) == "ЛЕСНИЧЕСТВО"
 
