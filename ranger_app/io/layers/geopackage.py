@@ -45,7 +45,7 @@ def read_geopackage(path: Path, shown: str, layer: str | None, crs: CRS | None,
     with _open(path, shown) as con:
         try:
             return _read(con, shown, layer, crs, ticker)
-        except sqlite3.DatabaseError as err:  # a GeoPackage header, then damaged pages
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as err:  # then damaged pages
             raise LayerInvalid(shown, DAMAGED, str(err)) from None
 
 
@@ -75,16 +75,21 @@ def _connect(path: Path, shown: str) -> sqlite3.Connection:
         except sqlite3.Error as err:
             last = err
             continue
+        con.text_factory = _text  # damaged text must not stop the read
         try:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return con
         except sqlite3.OperationalError as err:  # cannot open the -wal / -shm beside it
             con.close()
             last = err
-        except sqlite3.DatabaseError as err:  # an SQLite header, then garbage
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as err:  # a header, then garbage
             con.close()
             raise LayerInvalid(shown, DAMAGED, str(err)) from None
     raise LayerInvalid(shown, DAMAGED, str(last))
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 def _cut_short(header: bytes, size: int) -> bool:
@@ -105,7 +110,7 @@ def _feature_tables(con: sqlite3.Connection, shown: str) -> list[str]:
                            "WHERE lower(data_type) = 'features' ORDER BY rowid").fetchall()
     except sqlite3.OperationalError as err:  # no gpkg_contents: SQLite, but not GeoPackage
         raise LayerInvalid(shown, NOT_A_LAYER, str(err)) from None
-    except sqlite3.DatabaseError as err:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as err:
         raise LayerInvalid(shown, DAMAGED, str(err)) from None
     return [str(r[0]) for r in rows]
 
