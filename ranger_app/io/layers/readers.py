@@ -22,7 +22,7 @@ from ranger_app.domain.errors import FileUnreadable, InvalidValue
 from ranger_app.domain.layers import LAYER_KINDS, LayerFeature
 from ranger_app.io.layers import guess
 from ranger_app.io.layers.build import SourceLayer, Ticker, repair
-from ranger_app.io.layers.crs import crs_label, parse_crs, to_wgs84
+from ranger_app.io.layers.crs import parse_crs, settle, to_wgs84
 from ranger_app.io.layers.errors import (
     BROKEN_GEOMETRY,
     DAMAGED,
@@ -171,7 +171,8 @@ def _finish(source: SourceLayer, shown: str, label_field: str | None, kind: str 
     notes = list(source.notes)
     if not len(source.geometries):
         raise LayerInvalid(shown, NO_FEATURES)
-    geometries = to_wgs84(source.geometries, source.crs, shown)
+    source_crs, crs_text = settle(source.crs)
+    geometries = to_wgs84(source.geometries, source_crs, crs_text, shown)
     geometries, keep = repair(geometries, source.numbers, notes)
     label_at = source.fields.index(label) if label else -1
     district_at = source.fields.index(district) if district else -1
@@ -185,7 +186,7 @@ def _finish(source: SourceLayer, shown: str, label_field: str | None, kind: str 
     kept = geometries[keep]
     return ReadLayer(
         features=features, name=source.name, kind=kind, label_field=label,
-        district_field=district, source_crs=crs_label(source.crs), fields=source.fields,
+        district_field=district, source_crs=crs_text, fields=source.fields,
         skipped=tuple(_in_feature_order(notes)),
         vertex_count=int(shapely.get_num_coordinates(kept).sum()) if len(kept) else 0)
 
