@@ -338,6 +338,15 @@ def test_geopackage_with_a_two_point_ring_is_broken(tmp_path: Path) -> None:
     assert err.reason == BROKEN_GEOMETRY and err.detail.startswith("feature 2:")
 
 
+@pytest.mark.parametrize("vertices", [MAX_VERTICES + 1, 3 * MAX_VERTICES])
+def test_geopackage_over_the_vertex_limit(tmp_path: Path, vertices: int) -> None:
+    """Counted after each thousand rows are decoded, or from the blobs' sizes before."""
+    xy = np.column_stack([131 + np.arange(vertices) * 1e-7, np.full(vertices, 43.0)])
+    gpkg = write_gpkg(tmp_path / "long.gpkg", {"track": {
+        "epsg": 4326, "geometry_type": "LINESTRING", "rows": [(shapely.LineString(xy), {})]}})
+    assert reason_of(gpkg).reason == TOO_MANY_VERTICES
+
+
 def test_not_sqlite_gpkg_and_plain_sqlite(tmp_path: Path) -> None:
     fake = tmp_path / "layer.gpkg"
     fake.write_text("this is not a database\n" * 10)

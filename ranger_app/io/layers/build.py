@@ -94,6 +94,12 @@ class VertexBudget:
         if self.count > MAX_VERTICES:
             raise LayerInvalid(self.path, TOO_MANY_VERTICES, str(self.count))
 
+    def at_least(self, n: int) -> None:
+        """Refuse now if `n` more vertices (a lower bound, e.g. from byte counts) would
+        already pass the limit; nothing is counted."""
+        if self.count + n > MAX_VERTICES:
+            raise LayerInvalid(self.path, TOO_MANY_VERTICES, f"{self.count + n}+")
+
 
 def broken(path: str, number: int, why: str) -> LayerInvalid:
     return LayerInvalid(path, BROKEN_GEOMETRY, f"feature {number}: {why}")

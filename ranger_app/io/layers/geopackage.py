@@ -33,6 +33,9 @@ from ranger_app.io.layers.errors import (
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}  # flags bits 1-3: none, xy, xyz, xym, xyzm
 _CHUNK = 1000
+# A WKB vertex takes 16 bytes (x, y) to 32 (x, y, z, m), with at most a few bytes of part
+# headers each (a MultiPoint of XYZM points: 37): bytes // 40 never counts too many.
+_MAX_WKB_BYTES_PER_VERTEX = 40
 
 
 def gpkg_layers(path: Path, shown: str) -> list[str]:
@@ -172,6 +175,7 @@ def _read(con: sqlite3.Connection, shown: str, layer: str | None, crs: CRS | Non
             wkbs.append(wkb)
             numbers.append(fid)
             rows.append(tuple(r[2:]))
+        budget.at_least(sum(map(len, wkbs)) // _MAX_WKB_BYTES_PER_VERTEX)  # before decoding
         geometries = _decode(wkbs, numbers[len(numbers) - len(wkbs):], shown)
         budget.add(int(shapely.get_num_coordinates(geometries).sum()))
         parts.append(geometries)
