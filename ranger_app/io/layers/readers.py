@@ -87,8 +87,13 @@ def read_layer(path: str | Path, *, layer: str | None = None, crs: str | None = 
                progress: Callable[[int, int], None] | None = None,
                cancelled: Callable[[], bool] | None = None) -> ReadLayer:
     """Read one layer. `crs` (anything pyproj reads, "EPSG:28422") replaces what the file
-    says or supplies what it does not; `label_field` and `kind` replace the guesses.
-    `progress(done, total)` and `cancelled()` are called every ~1000 features."""
+    says or supplies what it does not; `label_field` and `kind` replace the guesses
+    (`label_field=""`: no labels; a field is found in any case, "kv" for KV).
+    `progress(done, total)` and `cancelled()` are called every ~1000 features.
+
+    Raises LayerInvalid (a bad file), LayerReadCancelled, FileUnreadable (missing or not
+    readable: a pulled stick) and InvalidValue (a `kind` not in LAYER_KINDS), all but the
+    cancel BadInput."""
     p, shown = _existing(path)
     if kind is not None and kind not in LAYER_KINDS:
         raise InvalidValue("kind", kind)
