@@ -20,6 +20,21 @@ child's peak RSS (`resource.getrusage(RUSAGE_SELF).ru_maxrss`, MB) and what it a
 child that only imported the modules. Linux keeps a process's peak RSS across exec, so the
 parent imports nothing heavy and writes the files in a child too: its own peak stays below
 the children's.
+
+Measured on the project's 2-CPU build machine (shared with other jobs), 2026-12-07,
+best of 5:
+    20,000 quarters, 180,000 vertices; shapefile .shp 4.0 MB, GeoJSON 7.3 MB; child after
+    imports 60 MB
+                                        seconds   ratio  peak MB    +MB
+    shapefile: pyshp shapes()             0.382    1.00      104     43
+    shapefile: read_layer                 0.876    2.30      119     59
+    GeoJSON: json.load                    0.336    1.00      130     70
+    GeoJSON: read_layer                   0.860    2.56      153     93
+
+Where read_layer's shapefile time goes (cProfile): pyshp's own shape and record parsing
+about two thirds, gathering the rings a sixth, the one vectorised reprojection and
+validity check a tenth, making the 20,000 LayerFeature values the rest. A GeoJSON of
+1,000,001 vertices (22 MB) is refused in 0.4 s with 63 MB more, before json.loads.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ checked against pyproj's own transform of the same input, measured on the ellips
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import sqlite3
@@ -36,9 +38,9 @@ from layer_files import (
     write_shapefile,
     zip_shapefile,
 )
-from pyproj import Geod, Transformer
+from pyproj import CRS, Geod, Transformer
 
-from ranger_app.domain.errors import FileUnreadable, InvalidValue
+from ranger_app.domain.errors import BadInput, FileUnreadable, InvalidValue
 from ranger_app.i18n.messages import describe
 from ranger_app.io import layer_errors  # noqa: F401  (registers the sentences)
 from ranger_app.io.layers import guess
@@ -72,9 +74,10 @@ def kv_records(n: int) -> list[tuple[int, str]]:
 
 
 def max_error_m(read: ReadLayer, source: Sequence[Sequence[tuple[float, float]]],
-                epsg: int) -> float:
+                epsg: int | CRS) -> float:
     """Largest distance between each read vertex and pyproj's transform of its input."""
-    transformer = Transformer.from_crs(f"EPSG:{epsg}", "EPSG:4326", always_xy=True)
+    crs = CRS.from_epsg(epsg) if isinstance(epsg, int) else epsg
+    transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     worst = 0.0
     assert len(read.features) == len(source)
     for feature, ring in zip(read.features, source, strict=True):
@@ -210,6 +213,20 @@ def test_shapefile_without_prj_needs_crs(tmp_path: Path) -> None:
     assert max_error_m(read, quarter_grid(GK22_ORIGIN), 28422) < 1.0
 
 
+def test_prj_with_its_own_towgs84_keeps_it(tmp_path: Path) -> None:
+    """A Pulkovo 1942 .prj as GDAL writes WKT1, with TOWGS84 (here GOST 51794-2008's): that
+    shift is used, not the one PROJ would pick for EPSG:28422 (about 3 m away here)."""
+    own = CRS.from_proj4("+proj=tmerc +lat_0=0 +lon_0=129 +k=1 +x_0=22500000 +y_0=0 "
+                         "+ellps=krass +towgs84=25,-141,-78.5,0,0.35,0.736,0 +units=m")
+    grid = quarter_grid(GK22_ORIGIN)
+    shp = write_shapefile(tmp_path / "kv", [[r] for r in grid], fields=KV_FIELDS,
+                          records=kv_records(12), epsg=None)
+    shp.with_suffix(".prj").write_text(own.to_wkt("WKT1_GDAL"))
+    read = read_layer(shp)
+    assert max_error_m(read, grid, CRS.from_wkt(own.to_wkt("WKT1_GDAL"))) < 0.01
+    assert max_error_m(read, grid, 28422) > 1.0
+
+
 def test_prj_and_dbf_chosen_instead_of_shp(gk_quarters: Path) -> None:
     assert len(read_layer(gk_quarters.with_suffix(".dbf")).features) == 12
 
@@ -319,6 +336,15 @@ def test_geopackage_with_a_two_point_ring_is_broken(tmp_path: Path) -> None:
         (gp_blob(broken_ring_wkb(), 4326, None), {})]}})
     err = reason_of(gpkg)
     assert err.reason == BROKEN_GEOMETRY and err.detail.startswith("feature 2:")
+
+
+@pytest.mark.parametrize("vertices", [MAX_VERTICES + 1, 3 * MAX_VERTICES])
+def test_geopackage_over_the_vertex_limit(tmp_path: Path, vertices: int) -> None:
+    """Counted after each thousand rows are decoded, or from the blobs' sizes before."""
+    xy = np.column_stack([131 + np.arange(vertices) * 1e-7, np.full(vertices, 43.0)])
+    gpkg = write_gpkg(tmp_path / "long.gpkg", {"track": {
+        "epsg": 4326, "geometry_type": "LINESTRING", "rows": [(shapely.LineString(xy), {})]}})
+    assert reason_of(gpkg).reason == TOO_MANY_VERTICES
 
 
 def test_not_sqlite_gpkg_and_plain_sqlite(tmp_path: Path) -> None:
@@ -514,6 +540,35 @@ def test_missing_file_and_other_formats(tmp_path: Path) -> None:
     assert reason_of(other).reason == NOT_A_LAYER
 
 
+@pytest.mark.parametrize("kind", ["shp", "dbf", "gpkg", "geojson", "zip"])
+def test_damaged_bytes_give_typed_errors_only(tmp_path: Path, gk_quarters: Path,
+                                              kind: str) -> None:
+    """Cut short or with bytes changed, any file is read or refused with a BadInput."""
+    targets = {
+        "shp": gk_quarters, "dbf": gk_quarters.with_suffix(".dbf"),
+        "gpkg": _cgcs_quarters(tmp_path / "g.gpkg"),
+        "geojson": write_geojson(tmp_path / "k.geojson",
+                                 [polygon_feature([r], KV=i) for i, r in
+                                  enumerate(quarter_grid(GK22_ORIGIN))],
+                                 crs_urn="urn:ogc:def:crs:EPSG::28422"),
+        "zip": zip_shapefile(gk_quarters, tmp_path / "z.zip"),
+    }
+    damaged = targets[kind]
+    read = gk_quarters if kind == "dbf" else damaged
+    original = damaged.read_bytes()
+    rng = random.Random(kind)
+    for _ in range(40):
+        data = bytearray(original)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(len(data))]
+        else:
+            for _flip in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        damaged.write_bytes(bytes(data))
+        with contextlib.suppress(BadInput):
+            read_layer(read)
+
+
 # --- sentences -------------------------------------------------------------------------------
 @pytest.mark.parametrize("reason", [NOT_A_LAYER, DAMAGED, NO_PRJ, UNKNOWN_CRS, BROKEN_GEOMETRY,
                                     TOO_MANY_VERTICES, NO_FEATURES, MANY_LAYERS, NO_SUCH_LAYER,
@@ -559,14 +614,14 @@ def test_cancel_stops_the_read(tmp_path: Path, kind: str) -> None:
     else:
         path = write_gpkg(tmp_path / "kv.gpkg", {"kv": {"epsg": 4326, "rows": [
             (shapely.Polygon(r), {}) for r in grid]}})
-    asked: list[int] = []
+    seen: list[int] = []
 
-    def cancelled() -> bool:
-        asked.append(1)
-        return len(asked) >= 2  # the first check passes, the next one (1000 features) cancels
+    def cancelled() -> bool:  # Cancel pressed once 1000 features were reported
+        return bool(seen) and seen[-1] >= 1000
 
     with pytest.raises(LayerReadCancelled):
-        read_layer(path, cancelled=cancelled)
+        read_layer(path, progress=lambda done, _total: seen.append(done), cancelled=cancelled)
+    assert seen == [0, 1000]  # stopped at the next check, long before the end
 
 
 # --- guesses ---------------------------------------------------------------------------------
@@ -598,6 +653,8 @@ def test_label_and_district_guess() -> None:
     assert guess.guess_label_field("forest_quarter", fields) == "kvartal"
     assert guess.guess_label_field("road", fields) == "NAZV"
     assert guess.guess_label_field("road", ("ID",)) == ""
+    assert guess.guess_label_field("forest_district", ("ID", "LESNICH")) == "LESNICH"
+    assert guess.guess_label_field("forest_quarter", ("ID", "LESNICH")) == ""
     assert guess.guess_district_field(fields) == "LESNICHEST"
     assert guess.guess_district_field(("ЛЕСНИЧЕСТВО",)) == "ЛЕСНИЧЕСТВО"
 

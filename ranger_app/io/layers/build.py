@@ -94,6 +94,12 @@ class VertexBudget:
         if self.count > MAX_VERTICES:
             raise LayerInvalid(self.path, TOO_MANY_VERTICES, str(self.count))
 
+    def at_least(self, n: int) -> None:
+        """Refuse now if `n` more vertices (a lower bound, e.g. from byte counts) would
+        already pass the limit; nothing is counted."""
+        if self.count + n > MAX_VERTICES:
+            raise LayerInvalid(self.path, TOO_MANY_VERTICES, f"{self.count + n}+")
+
 
 def broken(path: str, number: int, why: str) -> LayerInvalid:
     return LayerInvalid(path, BROKEN_GEOMETRY, f"feature {number}: {why}")
@@ -191,22 +197,31 @@ class Collector:
     def _numeric(self, coords: list[Any], bucket: _Bucket) -> np.ndarray:
         """(n, 2) float64, or BROKEN_GEOMETRY naming the first feature with text, null or NaN
         where a number should be."""
-        try:
-            arr = np.asarray(coords)
-        except (ValueError, TypeError):  # positions of unequal length, or worse
-            arr = np.asarray([], dtype=object)
-        if arr.dtype.kind in "iuf" and arr.ndim == 2 and arr.shape[1] >= 2:
-            arr = arr[:, :2].astype(np.float64, copy=False)
+        if not coords:
+            return np.empty((0, 2), dtype=np.float64)
+        arr = _as_array(coords)
+        if arr is None:
+            first = next((i for i, xy in enumerate(coords) if not _is_xy(xy)), -1)
+            if first < 0:  # all numbers, but some positions with an altitude and some without
+                arr = _as_array([(p[0], p[1]) for p in coords])
+        if arr is not None:
             bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
             if not len(bad):
                 return arr
             first = int(bad[0])
-        else:
-            first = next((i for i, xy in enumerate(coords) if not _is_xy(xy)), -1)
-            if first < 0:  # all numbers, but some positions with an altitude and some without
-                return self._numeric([(p[0], p[1]) for p in coords], bucket)
         feature = bucket.numbers[int(np.searchsorted(bucket.starts, first, side="right")) - 1]
         raise broken(self.path, feature, "a coordinate that is not a finite number")
+
+
+def _as_array(coords: list[Any]) -> np.ndarray | None:
+    """(n, 2) float64 when every position is numbers of one length (altitude dropped)."""
+    try:
+        arr = np.asarray(coords)
+    except (ValueError, TypeError):  # positions of unequal length, or worse
+        return None
+    if arr.dtype.kind in "iuf" and arr.ndim == 2 and arr.shape[1] >= 2:
+        return arr[:, :2].astype(np.float64, copy=False)
+    return None
 
 
 def _is_xy(xy: Any) -> bool:

@@ -156,8 +156,8 @@ def _add(collector: Collector, number: int, geometry: Any, shown: str) -> bool:
         collector.notes.extend(inner.notes)
         collector.add_geometry(shapely.geometrycollections(list(inner.build())))
         return True
-    if kind not in _TYPES:
-        raise broken(shown, number, f"unknown geometry type {kind!r}")
+    if not isinstance(kind, str) or kind not in _TYPES:
+        raise broken(shown, number, f"unknown geometry type {kind!r}"[:120])
     coordinates = geometry.get("coordinates")
     if coordinates is None or (isinstance(coordinates, list) and not coordinates):
         return False

@@ -33,6 +33,9 @@ from ranger_app.io.layers.errors import (
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}  # flags bits 1-3: none, xy, xyz, xym, xyzm
 _CHUNK = 1000
+# A WKB vertex takes 16 bytes (x, y) to 32 (x, y, z, m), with at most a few bytes of part
+# headers each (a MultiPoint of XYZM points: 37): bytes // 40 never counts too many.
+_MAX_WKB_BYTES_PER_VERTEX = 40
 
 
 def gpkg_layers(path: Path, shown: str) -> list[str]:
@@ -45,7 +48,7 @@ def read_geopackage(path: Path, shown: str, layer: str | None, crs: CRS | None,
     with _open(path, shown) as con:
         try:
             return _read(con, shown, layer, crs, ticker)
-        except sqlite3.DatabaseError as err:  # a GeoPackage header, then damaged pages
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as err:  # then damaged pages
             raise LayerInvalid(shown, DAMAGED, str(err)) from None
 
 
@@ -75,16 +78,29 @@ def _connect(path: Path, shown: str) -> sqlite3.Connection:
         except sqlite3.Error as err:
             last = err
             continue
+        con.text_factory = _text  # damaged text must not stop the read
         try:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return con
         except sqlite3.OperationalError as err:  # cannot open the -wal / -shm beside it
             con.close()
             last = err
-        except sqlite3.DatabaseError as err:  # an SQLite header, then garbage
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as err:  # a header, then garbage
             con.close()
             raise LayerInvalid(shown, DAMAGED, str(err)) from None
     raise LayerInvalid(shown, DAMAGED, str(last))
+
+
+def _int(value: object, shown: str) -> int:
+    """An integer the GeoPackage must hold (a fid, an srs_id); anything else is damage."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        raise LayerInvalid(shown, DAMAGED, f"{value!r} where a number belongs"[:120]) from None
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 def _cut_short(header: bytes, size: int) -> bool:
@@ -105,7 +121,7 @@ def _feature_tables(con: sqlite3.Connection, shown: str) -> list[str]:
                            "WHERE lower(data_type) = 'features' ORDER BY rowid").fetchall()
     except sqlite3.OperationalError as err:  # no gpkg_contents: SQLite, but not GeoPackage
         raise LayerInvalid(shown, NOT_A_LAYER, str(err)) from None
-    except sqlite3.DatabaseError as err:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as err:
         raise LayerInvalid(shown, DAMAGED, str(err)) from None
     return [str(r[0]) for r in rows]
 
@@ -129,7 +145,7 @@ def _read(con: sqlite3.Connection, shown: str, layer: str | None, crs: CRS | Non
                       "WHERE table_name = ?", (layer,)).fetchone()
     if row is None:
         raise LayerInvalid(shown, DAMAGED, f"no geometry column registered for {layer}")
-    geom_column, srs_id = str(row[0]), int(row[1])
+    geom_column, srs_id = str(row[0]), _int(row[1], shown)
     source_crs = crs if crs is not None else _srs(con, srs_id, shown)
     columns = con.execute(f"PRAGMA table_info({_quote(layer)})").fetchall()
     fid = next((c[1] for c in columns if c[5] and str(c[2]).upper() == "INTEGER"), None)
@@ -137,7 +153,7 @@ def _read(con: sqlite3.Connection, shown: str, layer: str | None, crs: CRS | Non
     key = _quote(fid) if fid else "rowid"
     select = ", ".join([key, _quote(geom_column), *(_quote(f) for f in fields)])
     total = con.execute(f"SELECT count(*) FROM {_quote(layer)}").fetchone()[0]
-    ticker.start(int(total))
+    ticker.start(_int(total, shown))
     cursor = con.execute(f"SELECT {select} FROM {_quote(layer)} ORDER BY {key}")
     budget = VertexBudget(shown)
     numbers: list[int] = []
@@ -151,13 +167,15 @@ def _read(con: sqlite3.Connection, shown: str, layer: str | None, crs: CRS | Non
         done += len(chunk)
         wkbs: list[bytes] = []
         for r in chunk:
-            wkb = _wkb(r[1], shown, r[0])
+            fid = _int(r[0], shown)
+            wkb = _wkb(r[1], shown, fid)
             if wkb is None:
-                notes.append(f"feature {r[0]}: no geometry; dropped")
+                notes.append(f"feature {fid}: no geometry; dropped")
                 continue
             wkbs.append(wkb)
-            numbers.append(int(r[0]))
+            numbers.append(fid)
             rows.append(tuple(r[2:]))
+        budget.at_least(sum(map(len, wkbs)) // _MAX_WKB_BYTES_PER_VERTEX)  # before decoding
         geometries = _decode(wkbs, numbers[len(numbers) - len(wkbs):], shown)
         budget.add(int(shapely.get_num_coordinates(geometries).sum()))
         parts.append(geometries)
@@ -184,16 +202,17 @@ def _srs(con: sqlite3.Connection, srs_id: int, shown: str) -> CRS:
     if row is None or srs_id < 0:
         raise LayerInvalid(shown, UNKNOWN_CRS, f"srs_id {srs_id}")
     organization, code, definition = row
-    if str(organization or "").upper() == "EPSG" and code and int(code) > 0:
+    code = _int(code, shown) if isinstance(code, int | float | str) else 0
+    if str(organization or "").upper() == "EPSG" and code > 0:
         with contextlib.suppress(LayerInvalid):
-            return parse_crs(f"EPSG:{int(code)}", shown)
+            return parse_crs(f"EPSG:{code}", shown)
     definition = str(definition or "").strip()
     if not definition or definition.lower() == "undefined":
         raise LayerInvalid(shown, UNKNOWN_CRS, f"{organization}:{code}")
     return parse_wkt(definition, shown)
 
 
-def _wkb(blob: object, shown: str, fid: object) -> bytes | None:
+def _wkb(blob: object, shown: str, fid: int) -> bytes | None:
     """The WKB after a GeoPackage binary header; None for a NULL or empty geometry.
 
     Header: "GP", version (0 = 1.x), flags (bit 0 byte order of the header, bits 1-3 the
@@ -203,20 +222,20 @@ def _wkb(blob: object, shown: str, fid: object) -> bytes | None:
         return None
     data = bytes(blob) if isinstance(blob, bytes | memoryview | bytearray) else b""
     if len(data) < 8 or data[:2] != b"GP":
-        raise broken(shown, int(fid or 0), "not a GeoPackage geometry blob")
+        raise broken(shown, fid, "not a GeoPackage geometry blob")
     version, flags = data[2], data[3]
     if version != 0:
-        raise broken(shown, int(fid or 0), f"GeoPackage geometry version {version + 1}")
+        raise broken(shown, fid, f"GeoPackage geometry version {version + 1}")
     if flags & 0x20:
-        raise broken(shown, int(fid or 0), "an extended (non-standard) GeoPackage geometry")
+        raise broken(shown, fid, "an extended (non-standard) GeoPackage geometry")
     if flags & 0x10:
         return None
     envelope = _ENVELOPE_BYTES.get((flags >> 1) & 0x07)
     if envelope is None:
-        raise broken(shown, int(fid or 0), "an unknown envelope code in the geometry header")
+        raise broken(shown, fid, "an unknown envelope code in the geometry header")
     start = 8 + envelope
     if len(data) <= start:
-        raise broken(shown, int(fid or 0), "the geometry is cut short")
+        raise broken(shown, fid, "the geometry is cut short")
     return data[start:]
 
 

@@ -57,14 +57,15 @@ def guess_kind(names: Iterable[str], fields: Iterable[str]) -> str:
 
 
 def guess_label_field(kind: str, fields: Iterable[str]) -> str:
-    """A quarter's number for quarter grids, else the name field; "" when there is none."""
+    """A quarter's number for quarter grids, else the name field (for a district layer its
+    LESNICH field is its name); "" when there is none."""
     fields = list(fields)
     wanted = (_QUARTER_FIELDS if kind == "forest_quarter" else ()) + _NAME_FIELDS
     for candidate in wanted:
         for field in fields:
             if field.casefold() == candidate:
                 return field
-    return ""
+    return guess_district_field(fields) if kind == "forest_district" else ""
 
 
 def guess_district_field(fields: Iterable[str]) -> str:

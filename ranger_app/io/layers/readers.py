@@ -22,7 +22,7 @@ from ranger_app.domain.errors import FileUnreadable, InvalidValue
 from ranger_app.domain.layers import LAYER_KINDS, LayerFeature
 from ranger_app.io.layers import guess
 from ranger_app.io.layers.build import SourceLayer, Ticker, repair
-from ranger_app.io.layers.crs import crs_label, parse_crs, to_wgs84
+from ranger_app.io.layers.crs import parse_crs, settle, to_wgs84
 from ranger_app.io.layers.errors import (
     BROKEN_GEOMETRY,
     DAMAGED,
@@ -87,8 +87,13 @@ def read_layer(path: str | Path, *, layer: str | None = None, crs: str | None = 
                progress: Callable[[int, int], None] | None = None,
                cancelled: Callable[[], bool] | None = None) -> ReadLayer:
     """Read one layer. `crs` (anything pyproj reads, "EPSG:28422") replaces what the file
-    says or supplies what it does not; `label_field` and `kind` replace the guesses.
-    `progress(done, total)` and `cancelled()` are called every ~1000 features."""
+    says or supplies what it does not; `label_field` and `kind` replace the guesses
+    (`label_field=""`: no labels; a field is found in any case, "kv" for KV).
+    `progress(done, total)` and `cancelled()` are called every ~1000 features.
+
+    Raises LayerInvalid (a bad file), LayerReadCancelled, FileUnreadable (missing or not
+    readable: a pulled stick) and InvalidValue (a `kind` not in LAYER_KINDS), all but the
+    cancel BadInput."""
     p, shown = _existing(path)
     if kind is not None and kind not in LAYER_KINDS:
         raise InvalidValue("kind", kind)
@@ -171,7 +176,8 @@ def _finish(source: SourceLayer, shown: str, label_field: str | None, kind: str 
     notes = list(source.notes)
     if not len(source.geometries):
         raise LayerInvalid(shown, NO_FEATURES)
-    geometries = to_wgs84(source.geometries, source.crs, shown)
+    source_crs, crs_text = settle(source.crs)
+    geometries = to_wgs84(source.geometries, source_crs, crs_text, shown)
     geometries, keep = repair(geometries, source.numbers, notes)
     label_at = source.fields.index(label) if label else -1
     district_at = source.fields.index(district) if district else -1
@@ -185,7 +191,7 @@ def _finish(source: SourceLayer, shown: str, label_field: str | None, kind: str 
     kept = geometries[keep]
     return ReadLayer(
         features=features, name=source.name, kind=kind, label_field=label,
-        district_field=district, source_crs=crs_label(source.crs), fields=source.fields,
+        district_field=district, source_crs=crs_text, fields=source.fields,
         skipped=tuple(_in_feature_order(notes)),
         vertex_count=int(shapely.get_num_coordinates(kept).sum()) if len(kept) else 0)
 

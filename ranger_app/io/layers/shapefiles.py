@@ -19,6 +19,7 @@ import struct
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -45,8 +46,9 @@ _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _ZIP_LIMIT = 1 << 30  # bytes extracted from one zip: a shapefile near MAX_VERTICES is ~20 MB
 # dBASE language driver byte → codec, for the files that have no .cpg (Russian, Chinese)
 _LDID = {0x26: "cp866", 0x65: "cp866", 0xC9: "cp1251", 0x4D: "gbk", 0x7A: "gbk"}
+# what pyshp raises on a damaged file (KeyError: a dBASE field type byte it does not know)
 _DAMAGE = (shapefile.ShapefileException, struct.error, EOFError, ValueError, IndexError,
-           OverflowError)
+           KeyError, OverflowError)
 
 _POINTS = {1, 11, 21}
 _MULTIPOINTS = {8, 18, 28}
@@ -210,13 +212,13 @@ def _add(collector: Collector, number: int, shape: Any, shown: str) -> bool:
     elif kind in _MULTIPOINTS:
         collector.add(number, GeometryType.MULTIPOINT, points)
     elif kind in _LINES:
-        parts = _split(points, shape.parts)
+        parts = _split(points, shape.parts, shown, number)
         if len(parts) == 1:
             collector.add(number, GeometryType.LINESTRING, parts[0])
         else:
             collector.add(number, GeometryType.MULTILINESTRING, parts)
     elif kind in _POLYGONS:
-        polygons = _polygons(_split(points, shape.parts))
+        polygons = _polygons(_split(points, shape.parts, shown, number))
         if len(polygons) == 1:
             collector.add(number, GeometryType.POLYGON, polygons[0])
         else:
@@ -226,9 +228,15 @@ def _add(collector: Collector, number: int, shape: Any, shown: str) -> bool:
     return True
 
 
-def _split(points: list[Any], parts: list[int]) -> list[list[Any]]:
+def _split(points: list[Any], parts: list[int], shown: str, number: int) -> list[list[Any]]:
+    """The shape's points cut at its part starts, which must begin at 0 and increase."""
+    parts = list(parts)
+    if parts in ([], [0]):  # most quarters: one ring, no copy
+        return [points]
     bounds = [*parts, len(points)]
-    return [points[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+    if parts[0] != 0 or any(b <= a for a, b in itertools.pairwise(bounds)):
+        raise broken(shown, number, "its parts do not fit its points (a damaged .shp)")
+    return [points[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _polygons(rings: list[list[Any]]) -> list[list[list[Any]]]:
@@ -324,6 +332,8 @@ def extracted(path: Path, shown: str, layer: str | None) -> Iterator[tuple[Path,
                 for ext, info in members.items():
                     with zf.open(info) as src, open(Path(tmp) / f"layer{ext}", "wb") as dst:
                         shutil.copyfileobj(src, dst)
-        except (zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as err:
+        # NotImplementedError: a compression zipfile lacks; OSError: an offset past the end
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, ValueError, EOFError,
+                NotImplementedError, OSError) as err:
             raise LayerInvalid(shown, DAMAGED, str(err)) from None
         yield Path(tmp) / "layer.shp", layer
