@@ -135,3 +135,17 @@ def test_layers_read_in_one_worker_after_another(qtbot, tmp_path: Path) -> None:
             workers.start(worker)
         qtbot.wait(50)
     assert counts == [12, 12, 12]
+
+
+def test_no_labels_chosen_means_no_labels(qtbot, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ranger_app.io.layers.service import map_layers
+
+    dialog = AddLayerDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _preview(qtbot, dialog, quarter_grid_geojson(tmp_path / "kvartaly.geojson"))
+    dialog.label_field.setCurrentIndex(dialog.label_field.findData(""))
+    with qtbot.waitSignal(dialog.added, timeout=10_000):
+        dialog.add_button.click()
+    [layer] = map_layers(db)
+    assert {f.label for f in layer.features} == {""}

@@ -221,7 +221,7 @@ class AddLayerDialog(QDialog):
         label = self.label_field.currentData()
 
         def job(progress: Any, cancelled: Any) -> AddedLayer:
-            return add_layer(db, path, name=name, kind=kind, label_field=label or None,
+            return add_layer(db, path, name=name, kind=kind, label_field=label,
                              progress=progress, cancelled=cancelled, **options)
 
         worker = workers.with_progress(self, _("Adding the layer…"), workers.Worker(job),
