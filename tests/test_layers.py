@@ -251,3 +251,16 @@ def test_a_shapefile_without_prj_is_refused_until_its_system_is_given(
     [record] = layer_records(hq.db)
     west, south, east, north = record.bounds
     assert 131.4 < west < east < 131.6 and 43.0 < south < north < 43.1
+
+
+def test_what_was_repaired_is_said_in_russian(pair: tuple[Site, Site], tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    hq, _a = pair
+    bow_tie = [[131.0, 43.0], [131.01, 43.01], [131.01, 43.0], [131.0, 43.01], [131.0, 43.0]]
+    path = tmp_path / "kv.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KV": 5},
+         "geometry": {"type": "Polygon", "coordinates": [bow_tie]}}]}))
+    code, out = run_cli(capsys, hq, "--lang", "ru", "layers", "add", str(path))
+    assert code == 0
+    assert "объект 1: исправлено — самопересечение" in out

@@ -20,6 +20,7 @@ import shapely
 from pyproj import CRS
 from shapely import GeometryType
 
+from ranger_app.i18n import N_, _
 from ranger_app.io.layers.errors import (
     BROKEN_GEOMETRY,
     MAX_VERTICES,
@@ -102,7 +103,8 @@ class VertexBudget:
 
 
 def broken(path: str, number: int, why: str) -> LayerInvalid:
-    return LayerInvalid(path, BROKEN_GEOMETRY, f"feature {number}: {why}")
+    return LayerInvalid(path, BROKEN_GEOMETRY,
+                        _("feature {n}: {why}").format(n=number, why=why))
 
 
 @dataclass
@@ -149,7 +151,8 @@ class Collector:
         elif kind in _LINEAR:
             for line in ([nested] if kind == GeometryType.LINESTRING else nested):
                 if len(line) < 2:
-                    raise broken(self.path, number, f"a line of {len(line)} point(s)")
+                    raise broken(self.path, number,
+                                 _("a line of {n} point(s)").format(n=len(line)))
         bucket = self._buckets.get(kind)
         if bucket is None:
             bucket = self._buckets[kind] = _Bucket(_DEPTH[kind])
@@ -174,10 +177,11 @@ class Collector:
             for i, ring in enumerate(polygon):
                 if len(ring) >= 3 and ring[0] != ring[-1]:
                     polygon[i] = ring = [*ring, ring[0]]
-                    self.notes.append(f"feature {number}: closed an open ring")
+                    self.notes.append(_("feature {n}: closed an open ring").format(n=number))
                 if len(ring) < 4:
-                    raise broken(self.path, number,
-                                 f"a polygon ring of {len(ring)} point(s); at least 4 are needed")
+                    raise broken(self.path, number, _(
+                        "a polygon ring of {n} point(s); at least 4 are needed").format(
+                            n=len(ring)))
         return nested
 
     def build(self) -> np.ndarray:
@@ -210,7 +214,7 @@ class Collector:
                 return arr
             first = int(bad[0])
         feature = bucket.numbers[int(np.searchsorted(bucket.starts, first, side="right")) - 1]
-        raise broken(self.path, feature, "a coordinate that is not a finite number")
+        raise broken(self.path, feature, _("a coordinate that is not a finite number"))
 
 
 def _as_array(coords: list[Any]) -> np.ndarray | None:
@@ -251,16 +255,35 @@ def repair(geometries: np.ndarray, numbers: Sequence[int],
         fixed = _same_dimension(shapely.make_valid(geometry), shapely.get_dimensions(geometry))
         if fixed is None or fixed.is_empty:
             keep[i] = False
-            notes.append(f"feature {numbers[i]}: {why}, nothing left after repair; dropped")
+            notes.append(_("feature {n}: {why}, nothing left after repair; dropped").format(
+                n=numbers[i], why=why))
         else:
             geometries[i] = fixed
-            notes.append(f"feature {numbers[i]}: repaired {why}")
+            notes.append(_("feature {n}: repaired {why}").format(n=numbers[i], why=why))
     return geometries, keep
 
 
+# GEOS's reasons (`is_valid_reason`), as the user reads them.
+_REASONS = {
+    "self-intersection": N_("self-intersection"),
+    "ring self-intersection": N_("ring self-intersection"),
+    "hole lies outside shell": N_("a hole outside its polygon"),
+    "holes are nested": N_("nested holes"),
+    "interior is disconnected": N_("a polygon cut in two by its holes"),
+    "nested shells": N_("nested polygons"),
+    "duplicate rings": N_("duplicate rings"),
+    "too few points in geometry component": N_("too few points"),
+    "invalid coordinate": N_("an invalid coordinate"),
+    "ring is not closed": N_("an unclosed ring"),
+    "repeated point": N_("a repeated point"),
+}
+
+
 def _reason(text: str | None) -> str:
-    """"Self-intersection[131.5 43.1]" → "self-intersection"."""
-    return re.sub(r"\[.*$", "", text or "invalid geometry").strip().lower() or "invalid geometry"
+    """"Self-intersection[131.5 43.1]" → "self-intersection", in the user's language."""
+    key = re.sub(r"\[.*$", "", text or "").strip().lower()
+    return _(_REASONS.get(key, N_("invalid geometry"))) if key in _REASONS or not key \
+        else key
 
 
 def _same_dimension(geometry: shapely.Geometry, dimension: int) -> shapely.Geometry | None:

@@ -21,6 +21,7 @@ import shapely
 from pyproj import CRS
 from shapely import GeometryType
 
+from ranger_app.i18n import _
 from ranger_app.io.layers.build import Collector, SourceLayer, Ticker, VertexBudget, broken
 from ranger_app.io.layers.crs import parse_crs, wgs84
 from ranger_app.io.layers.errors import (
@@ -63,7 +64,7 @@ def read_geojson(path: Path, shown: str, crs: CRS | None, ticker: Ticker) -> Sou
         number = index + 1
         ticker.tick(index)
         if not isinstance(feature, dict):
-            raise broken(shown, number, "not a GeoJSON Feature")
+            raise broken(shown, number, _("not a GeoJSON Feature"))
         properties = feature.get("properties") or {}
         if not isinstance(properties, dict):
             properties = {}
@@ -71,7 +72,7 @@ def read_geojson(path: Path, shown: str, crs: CRS | None, ticker: Ticker) -> Sou
             fields.setdefault(str(key), None)
         geometry = feature.get("geometry") if feature.get("type") == "Feature" else feature
         if not _add(collector, number, geometry, shown):
-            notes.append(f"feature {number}: no geometry; dropped")
+            notes.append(_("feature {n}: no geometry; dropped").format(n=number))
             continue
         numbers.append(number)
         props.append(properties)
@@ -142,12 +143,12 @@ def _add(collector: Collector, number: int, geometry: Any, shown: str) -> bool:
     if geometry is None:
         return False
     if not isinstance(geometry, dict):
-        raise broken(shown, number, "the geometry is not a GeoJSON object")
+        raise broken(shown, number, _("the geometry is not a GeoJSON object"))
     kind = geometry.get("type")
     if kind == "GeometryCollection":
         members = geometry.get("geometries")
         if not isinstance(members, list):
-            raise broken(shown, number, "a GeometryCollection without geometries")
+            raise broken(shown, number, _("a GeometryCollection without geometries"))
         inner = Collector(shown, collector.budget)
         for member in members:
             _add(inner, number, member, shown)
@@ -157,14 +158,15 @@ def _add(collector: Collector, number: int, geometry: Any, shown: str) -> bool:
         collector.add_geometry(shapely.geometrycollections(list(inner.build())))
         return True
     if not isinstance(kind, str) or kind not in _TYPES:
-        raise broken(shown, number, f"unknown geometry type {kind!r}"[:120])
+        raise broken(shown, number, _("unknown geometry type {kind}").format(kind=repr(kind)[:100]))
     coordinates = geometry.get("coordinates")
     if coordinates is None or (isinstance(coordinates, list) and not coordinates):
         return False
     try:
         nested = _xy(coordinates, _DEPTH[kind])
     except (TypeError, IndexError, KeyError):
-        raise broken(shown, number, f"{kind} coordinates are not nested as GeoJSON says") from None
+        raise broken(shown, number, _("{kind} coordinates are not nested as GeoJSON says")
+                     .format(kind=kind)) from None
     nested = _without_empty_parts(nested, _DEPTH[kind])
     if nested is None:
         return False

@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
+from ranger_app.i18n import _
 from ranger_app.io.layers.build import SourceLayer, Ticker, VertexBudget, broken
 from ranger_app.io.layers.crs import parse_crs, parse_wkt, wgs84
 from ranger_app.io.layers.errors import (
@@ -170,7 +171,7 @@ def _read(con: sqlite3.Connection, shown: str, layer: str | None, crs: CRS | Non
             fid = _int(r[0], shown)
             wkb = _wkb(r[1], shown, fid)
             if wkb is None:
-                notes.append(f"feature {fid}: no geometry; dropped")
+                notes.append(_("feature {n}: no geometry; dropped").format(n=fid))
                 continue
             wkbs.append(wkb)
             numbers.append(fid)
@@ -222,20 +223,20 @@ def _wkb(blob: object, shown: str, fid: int) -> bytes | None:
         return None
     data = bytes(blob) if isinstance(blob, bytes | memoryview | bytearray) else b""
     if len(data) < 8 or data[:2] != b"GP":
-        raise broken(shown, fid, "not a GeoPackage geometry blob")
+        raise broken(shown, fid, _("not a GeoPackage geometry blob"))
     version, flags = data[2], data[3]
     if version != 0:
-        raise broken(shown, fid, f"GeoPackage geometry version {version + 1}")
+        raise broken(shown, fid, _("GeoPackage geometry version {n}").format(n=version + 1))
     if flags & 0x20:
-        raise broken(shown, fid, "an extended (non-standard) GeoPackage geometry")
+        raise broken(shown, fid, _("an extended (non-standard) GeoPackage geometry"))
     if flags & 0x10:
         return None
     envelope = _ENVELOPE_BYTES.get((flags >> 1) & 0x07)
     if envelope is None:
-        raise broken(shown, fid, "an unknown envelope code in the geometry header")
+        raise broken(shown, fid, _("an unknown envelope code in the geometry header"))
     start = 8 + envelope
     if len(data) <= start:
-        raise broken(shown, fid, "the geometry is cut short")
+        raise broken(shown, fid, _("the geometry is cut short"))
     return data[start:]
 
 
@@ -247,14 +248,14 @@ def _decode(wkbs: list[bytes], numbers: list[int], shown: str) -> np.ndarray:
         i = int(missing[0])
         try:
             shapely.from_wkb(wkbs[i], on_invalid="raise")
-            why = "geometry that cannot be read"
+            why = _("geometry that cannot be read")
         except GEOSException as err:
-            why = str(err).split(":", 1)[-1].strip() or "geometry that cannot be read"
+            why = str(err).split(":", 1)[-1].strip() or _("geometry that cannot be read")
         raise broken(shown, numbers[i], why)
     geometries = shapely.force_2d(geometries)
     xy = shapely.get_coordinates(geometries)
     bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
     if len(bad):
         owner = np.repeat(np.arange(len(geometries)), shapely.get_num_coordinates(geometries))
-        raise broken(shown, numbers[int(owner[bad[0]])], "a coordinate that is not a number")
+        raise broken(shown, numbers[int(owner[bad[0]])], _("a coordinate that is not a number"))
     return geometries

@@ -30,6 +30,7 @@ import shapely
 from pyproj import CRS
 from shapely import GeometryType
 
+from ranger_app.i18n import _
 from ranger_app.io.layers.build import Collector, SourceLayer, Ticker, VertexBudget, broken
 from ranger_app.io.layers.crs import parse_wkt
 from ranger_app.io.layers.errors import (
@@ -182,11 +183,11 @@ def _shapes(reader: shapefile.Reader, shp: Path, shown: str, crs: CRS,
             if index >= len(rows):
                 raise LayerInvalid(shown, DAMAGED, f"the .dbf has only {len(rows)} records")
             if rows[index] is None:
-                notes.append(f"feature {number}: deleted in the .dbf; dropped")
+                notes.append(_("feature {n}: deleted in the .dbf; dropped").format(n=number))
                 continue
             row = tuple(rows[index])  # type: ignore[arg-type]
         if not _add(collector, number, shape, shown):
-            notes.append(f"feature {number}: no geometry; dropped")
+            notes.append(_("feature {n}: no geometry; dropped").format(n=number))
             continue
         numbers.append(number)
         kept.append(row)
@@ -224,7 +225,8 @@ def _add(collector: Collector, number: int, shape: Any, shown: str) -> bool:
         else:
             collector.add(number, GeometryType.MULTIPOLYGON, polygons)
     else:
-        raise broken(shown, number, f"shape type {kind} (multipatch) is not supported")
+        raise broken(shown, number, _("shape type {kind} (multipatch) is not supported")
+                     .format(kind=kind))
     return True
 
 
@@ -235,7 +237,7 @@ def _split(points: list[Any], parts: list[int], shown: str, number: int) -> list
         return [points]
     bounds = [*parts, len(points)]
     if parts[0] != 0 or any(b <= a for a, b in itertools.pairwise(bounds)):
-        raise broken(shown, number, "its parts do not fit its points (a damaged .shp)")
+        raise broken(shown, number, _("its parts do not fit its points (a damaged .shp)"))
     return [points[a:b] for a, b in itertools.pairwise(bounds)]
 
 
