@@ -176,16 +176,29 @@ def test_too_fast_points_are_marked_and_left_out_of_the_line(view: MapView) -> N
 
 
 def test_hundred_thousand_points_set_and_fit_quickly(view: MapView, qtbot) -> None:
-    data = _track_bytes(100_000, frozenset(range(0, 100_000, 5000)))
-    start = time.perf_counter()
-    view.set_tracks([MapTrack("big", data)])
-    view.fit_all()
-    elapsed = time.perf_counter() - start
+    """Setting a track grows with its points, not faster: 100,000 points cost at most ~20×
+    what 10,000 do (measured in the same run, so a slow or busy machine does not decide),
+    and never seconds on end. Workers left by earlier tests are waited for first."""
+    from ranger_app.ui import workers
+
+    workers.wait_for_all()
+
+    def set_and_fit(n: int) -> float:
+        data = _track_bytes(n, frozenset(range(0, n, 5000)))
+        start = time.perf_counter()
+        view.set_tracks([MapTrack("big", data)])
+        view.fit_all()
+        return time.perf_counter() - start
+
+    small = min(set_and_fit(10_000) for _ in range(3))
+    elapsed = set_and_fit(100_000)
     start = time.perf_counter()
     view.grab()
     painted = time.perf_counter() - start
-    print(f"\n100,000 points: set_tracks + fit_all {elapsed:.3f} s, first paint {painted:.3f} s")
-    assert elapsed < 2.0
+    print(f"\n100,000 points: set_tracks + fit_all {elapsed:.3f} s ({elapsed / small:.1f}× "
+          f"10,000 points), first paint {painted:.3f} s")
+    assert elapsed < 20 * small + 0.2
+    assert elapsed < 5.0
     assert view.flagged_count() == 20
     assert view.viewport().rect().contains(_viewport_rect_of(view, view.content_rect()))
 
