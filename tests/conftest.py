@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+import warnings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -73,8 +75,18 @@ def pg_database(pg_url: str) -> str:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield admin_url.set(drivername="postgresql", database=name).render_as_string(
         hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # FORCE cannot end a backend of another role (an autovacuum worker that just started on
+    # the database): wait for it a few times; the server is thrown away after the run anyway.
+    for attempt in range(10):
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            break
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == 9:
+                warnings.warn(f"test database {name} left on the throwaway server",
+                              stacklevel=1)
+            time.sleep(0.3)
 
 
 @pytest.fixture(autouse=True)
