@@ -81,12 +81,16 @@ class MapLayer:
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        """(west, south, east, north) of every feature; (0, 0, 0, 0) for an empty layer."""
-        boxes = [f.geometry.bounds for f in self.features if not f.geometry.is_empty]
-        if not boxes:
-            return (0.0, 0.0, 0.0, 0.0)
-        return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-                max(b[2] for b in boxes), max(b[3] for b in boxes))
+        return features_bounds(self.features)
+
+
+def features_bounds(features: Sequence[LayerFeature]) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of every feature; (0, 0, 0, 0) when there is none."""
+    boxes = [f.geometry.bounds for f in features if not f.geometry.is_empty]
+    if not boxes:
+        return (0.0, 0.0, 0.0, 0.0)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def style_to_json(style: LayerStyle) -> str:

@@ -18,6 +18,7 @@ from ranger_app.domain.layers import (
     LayerStyle,
     default_style,
     encode_features,
+    features_bounds,
     style_from_json,
     style_to_json,
 )
@@ -89,14 +90,6 @@ def remove_layer(db: Database, uuid: str, user: str | None = None) -> bool:
         return True
 
 
-def _bounds(features: Sequence[LayerFeature]) -> tuple[float, float, float, float]:
-    boxes = [f.geometry.bounds for f in features if not f.geometry.is_empty]
-    if not boxes:
-        return (0.0, 0.0, 0.0, 0.0)
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
 def register_features(db: Database, features: Sequence[LayerFeature], *, name: str,
                       kind: str, source_name: str = "", style: LayerStyle | None = None,
                       user: str | None = None) -> AddedLayer:
@@ -108,5 +101,5 @@ def register_features(db: Database, features: Sequence[LayerFeature], *, name: s
     if existing is not None:
         return AddedLayer(existing, created=False)
     record = LayerRecord("", name, kind, style or default_style(kind), len(features),
-                         _bounds(features), sha, size, source_name[:260])
+                         features_bounds(features), sha, size, source_name[:260])
     return AddedLayer(insert_layer(db, record, user), created=True)
